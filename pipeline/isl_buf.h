@@ -1,0 +1,51 @@
+/*
+ * isl_buf.h: a growable byte buffer with a hard size cap.
+ *
+ * Modelled on curl's dynbuf: every buffer has a cap fixed at init, so one
+ * runaway CSV field or XML text node cannot take all memory. The contents
+ * are always NUL-terminated (the NUL is not counted in len). The buffer
+ * owns its memory; isl_buf_free releases it and accepts a zeroed buffer.
+ */
+#ifndef ISL_BUF_H
+#define ISL_BUF_H
+
+#include "isl_setup.h"
+
+struct isl_buf {
+    char *data;   /* NUL-terminated contents, NULL until first append */
+    size_t len;   /* bytes used, not counting the NUL */
+    size_t alloc; /* bytes allocated */
+    size_t cap;   /* largest len allowed */
+};
+
+/* Initialise an empty buffer that may grow to cap bytes. */
+void isl_buf_init(struct isl_buf *b, size_t cap);
+
+/* Release the memory; b is left empty and reusable with the same cap. */
+void isl_buf_free(struct isl_buf *b);
+
+/* Forget the contents but keep the memory. */
+static inline void isl_buf_reset(struct isl_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+/* Make room for n more bytes. Returns 0, ISL_ELIMIT or ISL_ENOMEM. */
+int isl_buf_reserve(struct isl_buf *b, size_t n);
+
+/* Append n bytes. Returns 0, ISL_ELIMIT (past the cap) or ISL_ENOMEM. */
+int isl_buf_add(struct isl_buf *b, const void *p, size_t n);
+
+/* Append a NUL-terminated string. */
+int isl_buf_adds(struct isl_buf *b, const char *s);
+
+/* Append one byte. */
+int isl_buf_addc(struct isl_buf *b, char c);
+
+/* Append printf-style. */
+int isl_buf_addf(struct isl_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
