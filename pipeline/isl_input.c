@@ -89,7 +89,7 @@ static int gzip_error(struct isl_input *in, struct isl_error *err,
     isl_error_set(err, ISL_EPARSE, "gzip", "%s at compressed byte %llu%s%s",
                   what, (unsigned long long)at, in->zs.msg ? ": " : "",
                   in->zs.msg ? in->zs.msg : "");
-    isl_error_at(err, in->name, 0, at);
+    isl_error_at(err, in->name, 0, UINT64_MAX); /* the message has it */
     return ISL_EPARSE;
 }
 
@@ -137,7 +137,7 @@ static int gzip_read(struct isl_input *in, char *buf, size_t cap, size_t *got,
                       "truncated gzip stream: input ends at compressed byte "
                       "%llu inside a gzip member",
                       (unsigned long long)in->raw_off);
-        isl_error_at(err, in->name, 0, in->raw_off);
+        isl_error_at(err, in->name, 0, UINT64_MAX);
         return ISL_EPARSE;
     }
     return 0;
