@@ -156,6 +156,11 @@ enum isl_format isl_reader_format(const struct isl_reader *r)
     return r->opts.format;
 }
 
+char isl_reader_delimiter(const struct isl_reader *r)
+{
+    return r->opts.format == ISL_FMT_CSV ? r->opts.delimiter : 0;
+}
+
 const char *isl_reader_name(const struct isl_reader *r)
 {
     return r->name;

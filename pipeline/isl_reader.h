@@ -74,6 +74,9 @@ int isl_reader_next(struct isl_reader *r, const struct isl_row **row,
 /* The format this reader reads (after detection). */
 enum isl_format isl_reader_format(const struct isl_reader *r);
 
+/* The CSV delimiter in use (given or sniffed); 0 for other formats. */
+char isl_reader_delimiter(const struct isl_reader *r);
+
 /* Display name of the input ("<stdin>" for -). */
 const char *isl_reader_name(const struct isl_reader *r);
 
