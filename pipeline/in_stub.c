@@ -23,7 +23,3 @@ static void stub_close(struct isl_reader *r)
 }
 const struct isl_reader_type isl_in_xml = {"xml", ISL_FMT_XML, 1, stub_open,
                                            stub_next, stub_close};
-const struct isl_reader_type isl_in_json = {"json", ISL_FMT_JSON, 1, stub_open,
-                                            stub_next, stub_close};
-const struct isl_reader_type isl_in_ndjson = {
-    "ndjson", ISL_FMT_NDJSON, 1, stub_open, stub_next, stub_close};

@@ -96,10 +96,10 @@ enum sim_acl_op { SIM_ACL_READ, SIM_ACL_CREATE, SIM_ACL_WRITE, SIM_ACL_DELETE };
 
 struct sim_column_conf {
     char *name;
-    char *label;      /* NULL: derived from the name */
-    int max_length;   /* 0: default_column_length (staging) / unlimited */
-    bool mandatory;   /* for enforce_mandatory_fields */
-    char *reference;  /* referenced table or NULL */
+    char *label;     /* NULL: derived from the name */
+    int max_length;  /* 0: default_column_length (staging) / unlimited */
+    bool mandatory;  /* for enforce_mandatory_fields */
+    char *reference; /* referenced table or NULL */
 };
 
 struct sim_table_conf {
@@ -109,12 +109,12 @@ struct sim_table_conf {
     char *display_field;
     struct sim_column_conf *cols;
     size_t ncols;
-    bool im_sync;      /* sys_rest_insert_multiple: transform synchronously */
-    bool im_labels;    /* sys_rest_insert_multiple: keys are labels */
-    bool has_acl[4];   /* indexed by enum sim_acl_op */
+    bool im_sync;    /* sys_rest_insert_multiple: transform synchronously */
+    bool im_labels;  /* sys_rest_insert_multiple: keys are labels */
+    bool has_acl[4]; /* indexed by enum sim_acl_op */
     char **acl[4];
     size_t nacl[4];
-    json_t *records;   /* seed records (array) or NULL */
+    json_t *records; /* seed records (array) or NULL */
 };
 
 struct sim_field_map {
@@ -142,9 +142,9 @@ struct sim_tmap {
 };
 
 struct sim_rate_rule {
-    int limit;       /* requests per window and user; 0 = off */
-    int window_s;    /* 3600 on a real instance */
-    char *rule_id;   /* X-RateLimit-Rule */
+    int limit;     /* requests per window and user; 0 = off */
+    int window_s;  /* 3600 on a real instance */
+    char *rule_id; /* X-RateLimit-Rule */
 };
 
 enum sim_fault {
@@ -183,35 +183,37 @@ struct sim_config {
     /* options (UNVERIFIED behaviours and instance properties) */
     char *instance_url;          /* for record_link; NULL: http://bind:port */
     int default_column_length;   /* 40 */
-    bool dynamically_add_fields; /* glide.import_set_row.dynamically_add_fields */
+    bool dynamically_add_fields; /* glide.import_set_row.dynamically_add_fields
+                                  */
     int max_row_size;            /* 8126 */
-    bool import_no_role_empty_201; /* KB0813223 (else 403) */
-    bool insert_multiple_optimize; /* needs import_transformer */
-    bool strict_headers;         /* 400/406/415 on Accept / Content-Type */
-    int unknown_table_status;    /* 400 ("Invalid table") */
-    bool acl_list_denied_empty;  /* list read without rights: 200 [] */
-    bool invalid_query_no_rows;  /* glide.invalid_query.returns_no_rows */
-    bool query_case_sensitive;   /* encoded query value comparison */
-    bool ne_matches_empty;       /* field!=x also matches empty fields */
-    bool sync_set_per_request;   /* single POSTs: new set each request */
-    int async_delay_ms;          /* min age of a loaded async set */
-    bool async_random_order;     /* pick eligible async sets at random */
-    int async_chunk_rows;        /* rows per worker lock hold */
+    bool import_no_role_empty_201;   /* KB0813223 (else 403) */
+    bool insert_multiple_optimize;   /* needs import_transformer */
+    bool strict_headers;             /* 400/406/415 on Accept / Content-Type */
+    int unknown_table_status;        /* 400 ("Invalid table") */
+    bool acl_list_denied_empty;      /* list read without rights: 200 [] */
+    bool invalid_query_no_rows;      /* glide.invalid_query.returns_no_rows */
+    bool query_case_sensitive;       /* encoded query value comparison */
+    bool ne_matches_empty;           /* field!=x also matches empty fields */
+    bool sync_set_per_request;       /* single POSTs: new set each request */
+    int async_delay_ms;              /* min age of a loaded async set */
+    bool async_random_order;         /* pick eligible async sets at random */
+    int async_chunk_rows;            /* rows per worker lock hold */
+    int async_poll_ms;               /* worker wake-up interval */
     bool client_credentials_enabled; /* glide.oauth.inbound.client... */
-    int max_content_length;      /* bytes, 10 MB */
-    bool record_import_set_run;  /* keep sys_import_set_run records */
+    int max_content_length;          /* bytes, 10 MB */
+    bool record_import_set_run;      /* keep sys_import_set_run records */
 
     /* faults */
     double fault_rate[SIM_FAULT_COUNT];
-    int fault_max;               /* stop injecting after this many; 0 = no cap */
-    char *fault_path_prefix;     /* only requests under this path */
+    int fault_max;           /* stop injecting after this many; 0 = no cap */
+    char *fault_path_prefix; /* only requests under this path */
     int latency_ms;
     int latency_jitter_ms;
-    int retry_after_s;           /* Retry-After of injected 429s */
-    bool queue_retry_after;      /* send Retry-After on queue-full 429s */
-    int max_concurrent;          /* real queue limit; 0 = off */
-    int time_budget_ms;          /* 60000 */
-    int row_cost_ms;             /* simulated work per import row */
+    int retry_after_s;      /* Retry-After of injected 429s */
+    bool queue_retry_after; /* send Retry-After on queue-full 429s */
+    int max_concurrent;     /* real queue limit; 0 = off */
+    int time_budget_ms;     /* 60000 */
+    int row_cost_ms;        /* simulated work per import row */
     struct sim_rate_rule rate;
 };
 
@@ -237,7 +239,12 @@ const struct sim_user *sim_config_user(const struct sim_config *cfg,
 
 /* ---------------------------------------------------------------- db */
 
-enum sim_kind { SIM_KIND_DATA, SIM_KIND_SYSTEM, SIM_KIND_STAGING, SIM_KIND_VIEW };
+enum sim_kind {
+    SIM_KIND_DATA,
+    SIM_KIND_SYSTEM,
+    SIM_KIND_STAGING,
+    SIM_KIND_VIEW
+};
 
 struct sim_col {
     char *name;
@@ -257,6 +264,7 @@ struct sim_table {
 };
 
 struct sim_stmt_cache {
+    uint64_t *hash; /* FNV-1a of sql[i], checked before strcmp */
     char **sql;
     sqlite3_stmt **stmt;
     size_t n, cap;
@@ -285,13 +293,14 @@ struct sim {
 
     pthread_mutex_t fault_lock;
     uint64_t rng;
+    uint64_t latency_rng;
     int faults_done;
     int inflight;
     struct sim_rate_user {
         char *user;
         int64_t window;
         int count;
-    } *rate_users;
+    } * rate_users;
     size_t nrate_users;
 
     pthread_t worker;
@@ -363,11 +372,11 @@ int sim_db_apply_config(struct sim *s);
 /* ---------------------------------------------------------------- query */
 
 struct sim_query {
-    struct sim_str where;   /* "" or a boolean SQL expression */
-    struct sim_str order;   /* "" or "ORDER BY ..." */
-    char **params;          /* bound in order, ?1.. */
+    struct sim_str where; /* "" or a boolean SQL expression */
+    struct sim_str order; /* "" or "ORDER BY ..." */
+    char **params;        /* bound in order, ?1.. */
     size_t nparams, capparams;
-    bool invalid;           /* an unknown field or operator was seen */
+    bool invalid; /* an unknown field or operator was seen */
 };
 
 /* Compiles an encoded query against table t. Unknown fields and operators
@@ -383,11 +392,11 @@ void sim_query_free(struct sim_query *q);
 struct sim_req {
     struct MHD_Connection *conn;
     const char *method;
-    const char *url;      /* path without query string */
-    const char *body;     /* NUL-terminated */
+    const char *url;  /* path without query string */
+    const char *body; /* NUL-terminated */
     size_t body_len;
     const struct sim_user *user;
-    int rows_hint;        /* set by handlers: rows processed, for row_cost */
+    int64_t spent_ms; /* simulated time used so far (time budget) */
 };
 
 #define SIM_MAX_HEADERS 8
@@ -396,10 +405,10 @@ struct sim_resp {
     int status;
     char *body; /* malloc'd or NULL */
     size_t body_len;
-    bool drop;  /* close the connection without a response */
+    bool drop; /* close the connection without a response */
     size_t nhdr;
     char hdr_name[SIM_MAX_HEADERS][40];
-    char hdr_value[SIM_MAX_HEADERS][200];
+    char hdr_value[SIM_MAX_HEADERS][1024];
 };
 
 const char *sim_req_arg(const struct sim_req *r, const char *name);
@@ -413,10 +422,15 @@ void sim_req_each_arg(const struct sim_req *r,
 void sim_resp_json(struct sim_resp *resp, int status, json_t *body);
 void sim_resp_error(struct sim_resp *resp, int status, const char *message,
                     const char *detail);
-void sim_resp_header(struct sim_resp *resp, const char *name,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void sim_resp_header(struct sim_resp *resp, const char *name, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
 
+/* Charges rows * row_cost_ms of simulated work (sleeping it). When the
+ * request would exceed time_budget_ms, sleeps the rest of the budget,
+ * fills resp with the 500 "Transaction cancelled" answer and returns
+ * false: the caller must not do the work. */
+bool sim_req_charge(struct sim *s, struct sim_req *r, int rows,
+                    struct sim_resp *resp);
 int sim_http_start(struct sim *s);
 void sim_http_stop(struct sim *s);
 
@@ -443,7 +457,7 @@ void sim_auth_free(struct sim *s);
 enum sim_fault sim_fault_draw(struct sim *s, const char *path);
 /* Per-user rate rule. Returns true when the request is allowed; always
  * fills the X-RateLimit-* headers when a rule is configured. */
-bool sim_fault_rate_check(struct sim *s, const char *user,
+bool sim_fault_rate_check(struct sim *s, const char *user, const char *resource,
                           struct sim_resp *resp);
 /* Writes a 429/503/500 fault response. */
 void sim_fault_respond(struct sim *s, enum sim_fault f, struct sim_resp *resp);
@@ -463,7 +477,7 @@ void sim_import_api(struct sim *s, struct sim_req *r, struct sim_resp *resp,
 
 struct sim_tresult {
     const struct sim_tmap *map;
-    char status[12];                   /* inserted, updated, ... */
+    char status[12]; /* inserted, updated, ... */
     char target_sys_id[SIM_SYS_ID_LEN + 1];
     char comment[256];
     char error[256];
@@ -475,12 +489,19 @@ struct sim_tresult {
  * Returns the number of results. Caller holds the DB lock and a
  * transaction. */
 size_t sim_transform_row(struct sim *s, const struct sim_table *staging,
-                         const char *row_sys_id, json_t *row,
-                         const char *user, struct sim_tresult *out);
+                         const char *row_sys_id, json_t *row, const char *user,
+                         struct sim_tresult *out);
 size_t sim_transform_max_results(const struct sim *s);
-/* Marks an import set processed and refreshes its sys_import_set_run. */
+/* Refreshes the import set's sys_import_set_run counts and, when
+ * processed is true, marks the set processed. */
 void sim_transform_finish_set(struct sim *s, const char *set_sys_id,
-                              const char *staging, const char *user);
+                              const char *staging, const char *user,
+                              bool processed);
+/* Counts one more transformed row of status in the set's
+ * sys_import_set_run (single-row POSTs; avoids recounting the set). */
+void sim_transform_bump_run(struct sim *s, const char *set_sys_id,
+                            const char *staging, const char *status,
+                            const char *user);
 int sim_worker_start(struct sim *s);
 void sim_worker_stop(struct sim *s);
 /* Wakes the async worker (new work). */

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARR_PUSH(arr, n, type) \
-    ((arr) = sim_xrealloc((arr), ((n) + 1) * sizeof(type)), \
+#define ARR_PUSH(arr, n, type)                                                 \
+    ((arr) = sim_xrealloc((arr), ((n) + 1) * sizeof(type)),                    \
      memset(&(arr)[(n)], 0, sizeof(type)), &(arr)[(n)++])
 
 static const char *const fault_names[SIM_FAULT_COUNT] = {
@@ -50,6 +50,7 @@ void sim_config_init(struct sim_config *cfg)
     cfg->ne_matches_empty = true;
     cfg->async_random_order = true;
     cfg->async_chunk_rows = 1000;
+    cfg->async_poll_ms = 20;
     cfg->max_content_length = 10 * 1024 * 1024;
     cfg->record_import_set_run = true;
     cfg->fault_path_prefix = sim_xstrdup("/");
@@ -79,8 +80,7 @@ static int check_keys(json_t *obj, const char *const *allowed,
             if (strcmp(key, allowed[i]) == 0)
                 ok = true;
         if (!ok) {
-            fprintf(stderr, "isload-sim: unknown key '%s' in %s\n", key,
-                    where);
+            fprintf(stderr, "isload-sim: unknown key '%s' in %s\n", key, where);
             return -1;
         }
     }
@@ -341,8 +341,7 @@ static int parse_columns(struct sim_table_conf *t, json_t *cols)
     if (!cols)
         return 0;
     if (!json_is_array(cols)) {
-        fprintf(stderr, "isload-sim: %s.columns must be an array\n",
-                t->name);
+        fprintf(stderr, "isload-sim: %s.columns must be an array\n", t->name);
         return -1;
     }
     json_array_foreach(cols, i, c)
@@ -373,11 +372,15 @@ static int parse_columns(struct sim_table_conf *t, json_t *cols)
 
 static int parse_table(struct sim_config *cfg, json_t *obj, bool staging)
 {
-    static const char *const keys[] = {
-        "name",    "label",  "display_field", "columns", "insert_multiple",
-        "acl",     "records", NULL};
-    static const char *const im_keys[] = {"transform", "column_mapping",
-                                          NULL};
+    static const char *const keys[] = {"name",
+                                       "label",
+                                       "display_field",
+                                       "columns",
+                                       "insert_multiple",
+                                       "acl",
+                                       "records",
+                                       NULL};
+    static const char *const im_keys[] = {"transform", "column_mapping", NULL};
     const char *name = json_string_value(json_object_get(obj, "name"));
     struct sim_table_conf *t;
     json_t *im;
@@ -497,8 +500,9 @@ static int parse_map(struct sim_config *cfg, json_t *obj)
         if (check_keys(f, fkeys, "field_maps[]") < 0)
             return -1;
         if (!sim_valid_name(fs) || !sim_valid_name(ft)) {
-            fprintf(stderr, "isload-sim: field map in '%s' needs source and "
-                            "target column names\n",
+            fprintf(stderr,
+                    "isload-sim: field map in '%s' needs source and "
+                    "target column names\n",
                     name);
             return -1;
         }
@@ -519,25 +523,25 @@ static int parse_map(struct sim_config *cfg, json_t *obj)
 
 static int parse_options(struct sim_config *cfg, json_t *o)
 {
-    static const char *const keys[] = {
-        "default_column_length",
-        "dynamically_add_fields",
-        "max_row_size",
-        "import_without_role",
-        "insert_multiple_optimize",
-        "strict_headers",
-        "unknown_table_status",
-        "acl_list_denied",
-        "invalid_query_returns_no_rows",
-        "query_case_sensitive",
-        "not_equal_matches_empty",
-        "sync_import_set",
-        "async_delay_ms",
-        "async_order",
-        "async_chunk_rows",
-        "max_content_length",
-        "import_set_run",
-        NULL};
+    static const char *const keys[] = {"default_column_length",
+                                       "dynamically_add_fields",
+                                       "max_row_size",
+                                       "import_without_role",
+                                       "insert_multiple_optimize",
+                                       "strict_headers",
+                                       "unknown_table_status",
+                                       "acl_list_denied",
+                                       "invalid_query_returns_no_rows",
+                                       "query_case_sensitive",
+                                       "not_equal_matches_empty",
+                                       "sync_import_set",
+                                       "async_delay_ms",
+                                       "async_order",
+                                       "async_chunk_rows",
+                                       "async_poll_ms",
+                                       "max_content_length",
+                                       "import_set_run",
+                                       NULL};
 
     if (!o)
         return 0;
@@ -551,8 +555,8 @@ static int parse_options(struct sim_config *cfg, json_t *o)
     if (json_object_get(o, "import_without_role"))
         cfg->import_no_role_empty_201 =
             str_is(o, "import_without_role", "empty_201");
-    cfg->insert_multiple_optimize = get_bool(o, "insert_multiple_optimize",
-                                             cfg->insert_multiple_optimize);
+    cfg->insert_multiple_optimize =
+        get_bool(o, "insert_multiple_optimize", cfg->insert_multiple_optimize);
     cfg->strict_headers = get_bool(o, "strict_headers", cfg->strict_headers);
     cfg->unknown_table_status =
         get_int(o, "unknown_table_status", cfg->unknown_table_status);
@@ -565,8 +569,7 @@ static int parse_options(struct sim_config *cfg, json_t *o)
     cfg->ne_matches_empty =
         get_bool(o, "not_equal_matches_empty", cfg->ne_matches_empty);
     if (json_object_get(o, "sync_import_set"))
-        cfg->sync_set_per_request =
-            str_is(o, "sync_import_set", "per_request");
+        cfg->sync_set_per_request = str_is(o, "sync_import_set", "per_request");
     cfg->async_delay_ms = get_int(o, "async_delay_ms", cfg->async_delay_ms);
     if (json_object_get(o, "async_order"))
         cfg->async_random_order = !str_is(o, "async_order", "fifo");
@@ -574,6 +577,9 @@ static int parse_options(struct sim_config *cfg, json_t *o)
         get_int(o, "async_chunk_rows", cfg->async_chunk_rows);
     if (cfg->async_chunk_rows < 1)
         cfg->async_chunk_rows = 1;
+    cfg->async_poll_ms = get_int(o, "async_poll_ms", cfg->async_poll_ms);
+    if (cfg->async_poll_ms < 1)
+        cfg->async_poll_ms = 1;
     cfg->max_content_length =
         get_int(o, "max_content_length", cfg->max_content_length);
     cfg->record_import_set_run =
@@ -583,11 +589,19 @@ static int parse_options(struct sim_config *cfg, json_t *o)
 
 static int parse_faults(struct sim_config *cfg, json_t *f)
 {
-    static const char *const keys[] = {
-        "spec",          "max",         "path_prefix",       "latency_ms",
-        "latency_jitter_ms", "retry_after", "queue_retry_after",
-        "max_concurrent", "time_budget_ms", "row_cost_ms", "seed",
-        "rate_limit",    NULL};
+    static const char *const keys[] = {"spec",
+                                       "max",
+                                       "path_prefix",
+                                       "latency_ms",
+                                       "latency_jitter_ms",
+                                       "retry_after",
+                                       "queue_retry_after",
+                                       "max_concurrent",
+                                       "time_budget_ms",
+                                       "row_cost_ms",
+                                       "seed",
+                                       "rate_limit",
+                                       NULL};
     static const char *const rkeys[] = {"limit", "window_s", "rule", NULL};
     json_t *rl;
 
@@ -596,8 +610,8 @@ static int parse_faults(struct sim_config *cfg, json_t *f)
     if (check_keys(f, keys, "faults") < 0)
         return -1;
     if (json_is_string(json_object_get(f, "spec")) &&
-        sim_config_parse_faults(cfg, json_string_value(json_object_get(
-                                         f, "spec"))) < 0)
+        sim_config_parse_faults(
+            cfg, json_string_value(json_object_get(f, "spec"))) < 0)
         return -1;
     cfg->fault_max = get_int(f, "max", cfg->fault_max);
     if (json_object_get(f, "path_prefix")) {
@@ -633,10 +647,9 @@ static int parse_faults(struct sim_config *cfg, json_t *f)
 
 static int parse_oauth(struct sim_config *cfg, json_t *o)
 {
-    static const char *const keys[] = {"access_token_lifespan",
-                                       "refresh_token_lifespan",
-                                       "client_credentials_enabled",
-                                       "clients", NULL};
+    static const char *const keys[] = {
+        "access_token_lifespan", "refresh_token_lifespan",
+        "client_credentials_enabled", "clients", NULL};
     static const char *const ckeys[] = {"client_id", "client_secret",
                                         "client_credentials_user", NULL};
     json_t *c;
@@ -650,8 +663,8 @@ static int parse_oauth(struct sim_config *cfg, json_t *o)
         get_int(o, "access_token_lifespan", cfg->access_token_ttl);
     cfg->refresh_token_ttl =
         get_int(o, "refresh_token_lifespan", cfg->refresh_token_ttl);
-    cfg->client_credentials_enabled = get_bool(
-        o, "client_credentials_enabled", cfg->client_credentials_enabled);
+    cfg->client_credentials_enabled = get_bool(o, "client_credentials_enabled",
+                                               cfg->client_credentials_enabled);
     json_array_foreach(json_object_get(o, "clients"), i, c)
     {
         const char *id = json_string_value(json_object_get(c, "client_id"));
@@ -664,9 +677,9 @@ static int parse_oauth(struct sim_config *cfg, json_t *o)
                             "client_secret\n");
             return -1;
         }
-        add_client(cfg, id, sec,
-                   json_string_value(
-                       json_object_get(c, "client_credentials_user")));
+        add_client(
+            cfg, id, sec,
+            json_string_value(json_object_get(c, "client_credentials_user")));
     }
     return 0;
 }
@@ -702,8 +715,8 @@ static int parse_users(struct sim_config *cfg, json_t *users)
 int sim_config_load(struct sim_config *cfg, const char *path)
 {
     static const char *const keys[] = {
-        "instance_url",   "users",      "oauth",          "api_keys",
-        "staging_tables", "tables",     "transform_maps", "options",
+        "instance_url",   "users",  "oauth",          "api_keys",
+        "staging_tables", "tables", "transform_maps", "options",
         "faults",         NULL};
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
@@ -766,16 +779,23 @@ out:
 
 /* --- feeds ----------------------------------------------------------------*/
 
-/* "u_hr_employee_import" -> "u_hr_employee" */
+/* "u_hr_employee_import" -> "u_hr_employee", "u_people" ->
+ * "u_people_target" */
 static char *feed_default_target(const char *staging)
 {
     size_t n = strlen(staging);
     const char *suffix = "_import";
     size_t sn = strlen(suffix);
 
+    struct sim_str out = {0};
+
     if (n > sn && strcmp(staging + n - sn, suffix) == 0)
-        n -= sn;
-    return sim_xstrndup(staging, n);
+        return sim_xstrndup(staging, n - sn);
+    /* nothing to strip: the target must still differ from the staging
+     * table (a guess, see docs/emulator.md) */
+    sim_str_add(&out, staging);
+    sim_str_add(&out, "_target");
+    return out.p;
 }
 
 int sim_config_add_feed(struct sim_config *cfg, const char *path)
@@ -801,8 +821,7 @@ int sim_config_add_feed(struct sim_config *cfg, const char *path)
     key = json_object_get(root, "key");
     target = json_object_get(root, "target");
     if (!sim_valid_name(staging) || !json_is_array(fields)) {
-        fprintf(stderr,
-                "isload-sim: %s: feed needs staging_table and fields\n",
+        fprintf(stderr, "isload-sim: %s: feed needs staging_table and fields\n",
                 path);
         goto out;
     }
@@ -823,6 +842,15 @@ int sim_config_add_feed(struct sim_config *cfg, const char *path)
         if (json_is_string(json_object_get(f, "label")) && !cc->label)
             cc->label = get_str(f, "label", NULL);
         cc->max_length = get_int(f, "max_length", cc->max_length);
+        /* a {"length": {"max": N}} stage says how wide the column is */
+        json_t *stage;
+        size_t si;
+        json_array_foreach(json_object_get(f, "stages"), si, stage)
+        {
+            json_t *len = json_object_get(stage, "length");
+            if (json_is_object(len) && get_int(len, "max", 0) > 0)
+                cc->max_length = get_int(len, "max", 0);
+        }
     }
 
     if (json_is_object(target) &&
@@ -854,8 +882,8 @@ int sim_config_add_feed(struct sim_config *cfg, const char *path)
             json_array_foreach(key, i, v)
             {
                 if (sim_valid_name(json_string_value(v))) {
-                    map_add_field(m, json_string_value(v),
-                                  json_string_value(v), true);
+                    map_add_field(m, json_string_value(v), json_string_value(v),
+                                  true);
                     column_conf_get(tt, json_string_value(v));
                 }
             }
@@ -876,8 +904,7 @@ int sim_config_add_feed(struct sim_config *cfg, const char *path)
             size_t j;
             json_array_foreach(key, j, v)
             {
-                if (json_is_string(v) &&
-                    strcmp(json_string_value(v), col) == 0)
+                if (json_is_string(v) && strcmp(json_string_value(v), col) == 0)
                     coalesce = true;
             }
             map_add_field(m, col, col, coalesce);
@@ -905,13 +932,15 @@ static int cmp_map_order(const void *a, const void *b)
 int sim_config_finish(struct sim_config *cfg)
 {
     /* maps run by ascending order; ties are broken by name */
-    qsort(cfg->maps, cfg->nmaps, sizeof(*cfg->maps), cmp_map_order);
+    if (cfg->nmaps > 1)
+        qsort(cfg->maps, cfg->nmaps, sizeof(*cfg->maps), cmp_map_order);
     for (size_t i = 0; i < cfg->nmaps; i++) {
         struct sim_table_conf *tt =
             table_conf_get(cfg, cfg->maps[i].target_table);
         if (tt->staging) {
-            fprintf(stderr, "isload-sim: transform map '%s' targets staging "
-                            "table %s\n",
+            fprintf(stderr,
+                    "isload-sim: transform map '%s' targets staging "
+                    "table %s\n",
                     cfg->maps[i].name, tt->name);
             return -1;
         }

@@ -95,13 +95,23 @@ static void cache_clear(struct sim_stmt_cache *c)
     c->n = 0;
 }
 
+static uint64_t fnv1a(const char *p)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    return h;
+}
+
 sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
 {
     struct sim_stmt_cache *c = &s->cache;
     sqlite3_stmt *st = NULL;
+    uint64_t h = fnv1a(sql);
 
     for (size_t i = c->n; i-- > 0;) {
-        if (strcmp(c->sql[i], sql) == 0) {
+        if (c->hash[i] == h && strcmp(c->sql[i], sql) == 0) {
             sqlite3_reset(c->stmt[i]);
             sqlite3_clear_bindings(c->stmt[i]);
             return c->stmt[i];
@@ -118,9 +128,11 @@ sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 64;
         c->sql = sim_xrealloc(c->sql, c->cap * sizeof(char *));
+        c->hash = sim_xrealloc(c->hash, c->cap * sizeof(uint64_t));
         c->stmt = sim_xrealloc(c->stmt, c->cap * sizeof(sqlite3_stmt *));
     }
     c->sql[c->n] = sim_xstrdup(sql);
+    c->hash[c->n] = h;
     c->stmt[c->n] = st;
     c->n++;
     return st;
@@ -184,15 +196,14 @@ static struct sim_table *mem_table_add(struct sim *s, const char *name,
 {
     struct sim_table *t;
 
-    if (s->ntables == s->captables) {
-        /* struct sim_table pointers are handed out: never move them */
-        s->captables = s->captables ? s->captables * 2 : 64;
-        if (s->tables) {
-            fprintf(stderr, "isload-sim: too many tables\n");
-            abort();
-        }
+    /* struct sim_table pointers are handed out: the array never moves */
+    if (!s->tables) {
         s->captables = 4096;
         s->tables = sim_xcalloc(s->captables, sizeof(*s->tables));
+    }
+    if (s->ntables == s->captables) {
+        fprintf(stderr, "isload-sim: too many tables\n");
+        return NULL;
     }
     t = &s->tables[s->ntables++];
     memset(t, 0, sizeof(*t));
@@ -254,9 +265,9 @@ static int dict_save(struct sim *s, const struct sim_table *t,
 }
 
 static const struct sim_col *add_column_ex(struct sim *s, struct sim_table *t,
-                                           const char *name,
-                                           const char *label, int max_length,
-                                           bool is_int, const char *ref)
+                                           const char *name, const char *label,
+                                           int max_length, bool is_int,
+                                           const char *ref)
 {
     struct sim_col *c;
     struct sim_str sql = {0};
@@ -319,9 +330,8 @@ const struct sim_col *sim_db_add_column(struct sim *s, struct sim_table *t,
 
 static void add_sys_cols(struct sim *s, struct sim_table *t)
 {
-    static const char *const labels[] = {"Sys ID",     "Created",
-                                         "Created by", "Updated",
-                                         "Updated by", "Updates"};
+    static const char *const labels[] = {"Sys ID",  "Created",    "Created by",
+                                         "Updated", "Updated by", "Updates"};
 
     for (size_t i = 0; i < SIM_ARRAY_LEN(sys_cols); i++)
         add_column_ex(s, t, sys_cols[i], labels[i], 0, i == 5, NULL);
@@ -369,6 +379,8 @@ struct sim_table *sim_db_create_table(struct sim *s, const char *name,
     sqlite3_bind_int(st, 2, (int)kind);
     sqlite3_step(st);
     t = mem_table_add(s, name, kind);
+    if (!t)
+        return NULL;
     add_sys_cols(s, t);
     if (kind == SIM_KIND_STAGING || kind == SIM_KIND_VIEW ||
         strcmp(name, "sim_empty_row") == 0)
@@ -442,10 +454,10 @@ const char *sim_db_display_field(const struct sim_table *t)
 
 int64_t sim_db_next_counter(struct sim *s, const char *name, int64_t start)
 {
-    sqlite3_stmt *st = sim_db_stmt(
-        s, "INSERT INTO sim_counters(name, value) VALUES (?1, ?2)"
-           " ON CONFLICT(name) DO UPDATE SET value = value + 1"
-           " RETURNING value");
+    sqlite3_stmt *st =
+        sim_db_stmt(s, "INSERT INTO sim_counters(name, value) VALUES (?1, ?2)"
+                       " ON CONFLICT(name) DO UPDATE SET value = value + 1"
+                       " RETURNING value");
     int64_t v = start;
 
     if (!st)
@@ -535,9 +547,10 @@ int sim_db_insert_record(struct sim *s, const struct sim_table *t,
     sim_now_str(now);
     cols = sim_xcalloc(json_object_size(fields) + 1, sizeof(*cols));
     vals = sim_xcalloc(json_object_size(fields) + 1, sizeof(*vals));
-    sim_str_addf(&sql, "INSERT INTO \"%s\"(sys_id, sys_created_on,"
-                       " sys_created_by, sys_updated_on, sys_updated_by,"
-                       " sys_mod_count",
+    sim_str_addf(&sql,
+                 "INSERT INTO \"%s\"(sys_id, sys_created_on,"
+                 " sys_created_by, sys_updated_on, sys_updated_by,"
+                 " sys_mod_count",
                  t->name);
     sim_str_add(&qs, "?1, ?2, ?3, ?2, ?3, 0");
     json_object_foreach(fields, key, v)
@@ -595,9 +608,10 @@ int sim_db_update_record(struct sim *s, const struct sim_table *t,
 
     sim_now_str(now);
     vals = sim_xcalloc(json_object_size(fields) + 1, sizeof(*vals));
-    sim_str_addf(&sql, "UPDATE \"%s\" SET sys_updated_on = ?1,"
-                       " sys_updated_by = ?2,"
-                       " sys_mod_count = sys_mod_count + 1",
+    sim_str_addf(&sql,
+                 "UPDATE \"%s\" SET sys_updated_on = ?1,"
+                 " sys_updated_by = ?2,"
+                 " sys_mod_count = sys_mod_count + 1",
                  t->name);
     json_object_foreach(fields, key, v)
     {
@@ -655,13 +669,15 @@ static int load_dictionary(struct sim *s)
     sqlite3_stmt *st = NULL;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT name, kind FROM sim_tables"
-                                  " ORDER BY rowid",
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name, kind FROM sim_tables"
+                           " ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     while (sqlite3_step(st) == SQLITE_ROW)
-        mem_table_add(s, (const char *)sqlite3_column_text(st, 0),
-                      (enum sim_kind)sqlite3_column_int(st, 1));
+        if (!mem_table_add(s, (const char *)sqlite3_column_text(st, 0),
+                           (enum sim_kind)sqlite3_column_int(st, 1)))
+            rc = -1;
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(s->db,
                            "SELECT tbl, col, label, max_length, is_int,"
@@ -679,8 +695,8 @@ static int load_dictionary(struct sim *s)
             rc = -1;
             break;
         }
-        struct sim_col *c = mem_col_add(t, (const char *)sqlite3_column_text(
-                                               st, 1));
+        struct sim_col *c =
+            mem_col_add(t, (const char *)sqlite3_column_text(st, 1));
         const char *label = (const char *)sqlite3_column_text(st, 2);
         const char *ref = (const char *)sqlite3_column_text(st, 5);
         c->label = label ? sim_xstrdup(label) : NULL;
@@ -702,21 +718,31 @@ static void add_cols(struct sim *s, struct sim_table *t,
 
 static int create_system_tables(struct sim *s)
 {
-    static const char *const iset[] = {
-        "number",         "state",        "mode",          "table_name",
-        "short_description", "data_source", "load_completed",
-        "load_run_time",  NULL};
-    static const char *const run[] = {"state", "completed", "total",
-                                      "inserts", "updates", "ignored",
-                                      "skipped", "errors", "processed",
-                                      NULL};
-    static const char *const rowerr[] = {"error_code", "error_message",
-                                         NULL};
+    static const char *const iset[] = {"number",
+                                       "state",
+                                       "mode",
+                                       "table_name",
+                                       "short_description",
+                                       "data_source",
+                                       "load_completed",
+                                       "load_run_time",
+                                       NULL};
+    static const char *const run[] = {"state", "completed", NULL};
+    static const char *const run_counts[] = {"total",    "inserts", "updates",
+                                             "ignored",  "skipped", "errors",
+                                             "processed"};
+    static const char *const rowerr[] = {"error_code", "error_message", NULL};
     static const char *const tmap[] = {
-        "name",          "source_table",   "target_table",
-        "active",        "order",          "run_business_rules",
-        "copy_empty_fields", "enforce_mandatory_fields",
-        "create_new_record_on_empty_coalesce_fields", NULL};
+        "name",
+        "source_table",
+        "target_table",
+        "active",
+        "order",
+        "run_business_rules",
+        "copy_empty_fields",
+        "enforce_mandatory_fields",
+        "create_new_record_on_empty_coalesce_fields",
+        NULL};
     struct sim_table *t;
 
     if (!sim_db_create_table(s, "sim_empty_row", SIM_KIND_SYSTEM))
@@ -732,28 +758,28 @@ static int create_system_tables(struct sim *s)
         return -1;
     add_column_ex(s, t, "set", "Set", 0, false, "sys_import_set");
     add_cols(s, t, run);
+    for (size_t i = 0; i < SIM_ARRAY_LEN(run_counts); i++)
+        add_column_ex(s, t, run_counts[i], NULL, 0, true, NULL);
     if (!(t = sim_db_create_table(s, "sys_import_set_row_error",
                                   SIM_KIND_SYSTEM)))
         return -1;
     add_column_ex(s, t, "row", "Row", 0, false, "sys_import_set_row");
-    add_column_ex(s, t, "import_set", "Import set", 0, false,
-                  "sys_import_set");
+    add_column_ex(s, t, "import_set", "Import set", 0, false, "sys_import_set");
     add_cols(s, t, rowerr);
     if (!(t = sim_db_create_table(s, "sys_transform_map", SIM_KIND_SYSTEM)))
         return -1;
     add_cols(s, t, tmap);
     if (!sim_db_create_table(s, "sys_import_set_row", SIM_KIND_VIEW))
         return -1;
-    return sim_db_exec(
-        s, "CREATE INDEX IF NOT EXISTS sim_ix_iset_table ON"
-           " sys_import_set(table_name, state, mode)");
+    return sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_iset_table ON"
+                          " sys_import_set(table_name, state, mode)");
 }
 
 int sim_db_open(struct sim *s)
 {
     const char *path = s->cfg->db_path ? s->cfg->db_path : ":memory:";
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                SQLITE_OPEN_NOMUTEX;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         fprintf(stderr, "isload-sim: cannot open database %s: %s\n", path,
@@ -778,6 +804,7 @@ void sim_db_close(struct sim *s)
 {
     cache_clear(&s->cache);
     free(s->cache.sql);
+    free(s->cache.hash);
     free(s->cache.stmt);
     memset(&s->cache, 0, sizeof(s->cache));
     if (s->db)
@@ -849,8 +876,8 @@ static int coalesce_index(struct sim *s, const struct sim_tmap *m)
 static int save_map(struct sim *s, struct sim_tmap *m)
 {
     struct sim_table *t = sim_db_table(s, "sys_transform_map");
-    sqlite3_stmt *st = sim_db_stmt(
-        s, "SELECT sys_id FROM sys_transform_map WHERE name = ?1");
+    sqlite3_stmt *st =
+        sim_db_stmt(s, "SELECT sys_id FROM sys_transform_map WHERE name = ?1");
     json_t *rec;
     char order[16];
     int rc;
@@ -874,8 +901,7 @@ static int save_map(struct sim *s, struct sim_tmap *m)
         "create_new_record_on_empty_coalesce_fields",
         m->create_on_empty_coalesce ? "true" : "false");
     if (m->sys_id[0])
-        rc = sim_db_update_record(s, t, m->sys_id, rec, "system") < 0 ? -1
-                                                                      : 0;
+        rc = sim_db_update_record(s, t, m->sys_id, rec, "system") < 0 ? -1 : 0;
     else
         rc = sim_db_insert_record(s, t, rec, "system", m->sys_id);
     json_decref(rec);
@@ -908,8 +934,8 @@ int sim_db_apply_config(struct sim *s)
             struct sim_col *c;
             if (!len && tc->staging)
                 len = cfg->default_column_length;
-            c = (struct sim_col *)add_column_ex(s, t, cc->name, cc->label,
-                                                len, false, cc->reference);
+            c = (struct sim_col *)add_column_ex(s, t, cc->name, cc->label, len,
+                                                false, cc->reference);
             if (!c)
                 goto fail;
             if (c->mandatory != cc->mandatory) {

@@ -228,7 +228,10 @@ char *sim_json_to_string(const json_t *v)
                  json_integer_value(v));
         return sim_xstrdup(buf);
     case JSON_REAL:
-        snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+        /* shortest form that reads back the same: 0.1, not 0.1000...01 */
+        snprintf(buf, sizeof(buf), "%.15g", json_real_value(v));
+        if (strtod(buf, NULL) != json_real_value(v))
+            snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
         return sim_xstrdup(buf);
     case JSON_TRUE:
         return sim_xstrdup("true");
