@@ -10,9 +10,15 @@
 #include <string.h>
 
 extern const struct isl_command isl_cmd_inspect;
+extern const struct isl_command isl_cmd_validate;
+extern const struct isl_command isl_cmd_load;
+extern const struct isl_command isl_cmd_init;
 
 static const struct isl_command *const commands[] = {
     &isl_cmd_inspect,
+    &isl_cmd_validate,
+    &isl_cmd_load,
+    &isl_cmd_init,
 };
 
 static const struct isl_command *find_command(const char *name)

@@ -129,6 +129,9 @@ struct tf_stage {
     const char *column; /* field's staging column, or NULL */
     uint64_t row_id;    /* set by the chain before row(): 1-based id of the
                            accepted row, used by deferred stages */
+    bool deferred;      /* this instance needs finish() (and the spill):
+                           tf_stage_new sets it to type->finish != NULL and
+                           init may clear it (unique with keep=first) */
 };
 
 /* Find a stage type by name; NULL if none. */

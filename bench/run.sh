@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/run.sh: isload's speed and memory next to baselines measured in the
+# same run on the same files (see docs/benchmarks.md). Not a test: it prints
+# figures and the targets they are compared with.
+#
+#   BENCH_ROWS   rows per generated file (default 1000000, ~180 MB of CSV)
+#   BENCH_RUNS   runs per measurement, median taken (default 3)
+#   BENCH_BIG_MB size of the big CSV for the memory check (default 1024)
+#   BENCH_DIR    scratch folder (default /tmp/isload-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+ROWS=${BENCH_ROWS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+BIG_MB=${BENCH_BIG_MB:-1024}
+W=${BENCH_DIR:-/tmp/isload-bench}
+mkdir -p "$W"
+
+echo "== building (Release) =="
+cmake -S . -B "$W/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$W/build" -j"$(nproc)" >/dev/null
+ISLOAD="$W/build/pipeline/isload"
+CFLAGS="-O2 -std=c11 -D_POSIX_C_SOURCE=200809L"
+cc $CFLAGS -o "$W/gen" bench/gen.c
+cc $CFLAGS -o "$W/csv_count" bench/csv_count.c -lcsv
+cc $CFLAGS -o "$W/csv_gz_count" bench/csv_gz_count.c -lcsv -lz
+if [ -f bench/xml_walk.c ]; then
+  cc $CFLAGS -o "$W/xml_walk" bench/xml_walk.c $(pkg-config --cflags --libs libxml-2.0)
+fi
+
+echo "== generating $ROWS rows in each format =="
+gen_if() { [ -s "$W/$2" ] && [ "$(cat "$W/$2.rows" 2>/dev/null)" = "$ROWS" ] || { "$W/gen" "$1" "$ROWS" >"$W/$2"; echo "$ROWS" >"$W/$2.rows"; }; }
+gen_if csv data.csv
+gen_if ndjson data.ndjson
+gen_if jsonarr data.json
+gen_if xml data.xml
+if [ ! -s "$W/data.csv.gz" ] || [ "$W/data.csv.gz" -ot "$W/data.csv" ]; then gzip -1 -c "$W/data.csv" >"$W/data.csv.gz"; fi
+
+M="python3 bench/measure.py"
+printf '\n%-11s %-34s %9s %11s %10s %8s\n' "input" "tool" "MB/s" "rows/s" "peak RSS" "vs base"
+line() { # input tool bytes secs rss base_mbs
+  local mbs rps
+  mbs=$(awk -v b="$3" -v s="$4" 'BEGIN{printf "%.1f", b/1e6/s}')
+  rps=$(awk -v r="$ROWS" -v s="$4" 'BEGIN{printf "%.0f", r/s}')
+  local ratio="-"
+  [ -n "${6:-}" ] && ratio=$(awk -v a="$mbs" -v b="$6" 'BEGIN{printf "%.0f%%", 100*a/b}')
+  printf '%-11s %-34s %9s %11s %8.1fM %8s\n' "$1" "$2" "$mbs" "$rps" "$(awk -v k="$5" 'BEGIN{print k/1024}')" "$ratio"
+  LAST_MBS=$mbs
+}
+measure() { # runs cmd... -> sets S R
+  read -r S R < <($M "$@")
+}
+size() { stat -c %s "$1"; }
+
+CSV="$W/data.csv"; B=$(size "$CSV")
+measure "$RUNS" "$W/csv_count" "$CSV";                       line CSV "bare libcsv loop (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
+measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$CSV";    line CSV "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"; CSV_RSS=$R
+measure 1 sh -c "mlr --icsv --ojson cat '$CSV' >/dev/null";    line CSV "mlr --icsv --ojson cat" "$B" "$S" "$R" "$BASE"
+measure "$RUNS" sh -c "cat '$CSV' >/dev/null";                line CSV "cat" "$B" "$S" "$R" "$BASE"
+echo "  target: isload >= 55% of the bare libcsv loop"
+
+GZ="$W/data.csv.gz"
+measure "$RUNS" "$W/csv_gz_count" "$GZ";                      line CSV.gz "libcsv over gzread (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
+measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$GZ";     line CSV.gz "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+echo "  target: isload >= 100% of libcsv over gzread (uncompressed MB/s)"
+
+ND="$W/data.ndjson"; B=$(size "$ND")
+measure 1 python3 bench/py_json_loads.py "$ND";               line NDJSON "python json.loads per line (base)" "$B" "$S" "$R"; BASE=$LAST_MBS
+measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$ND";     line NDJSON "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+JA="$W/data.json"; BJ=$(size "$JA")
+measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$JA";     line "JSON array" "isload inspect --emit /dev/null" "$BJ" "$S" "$R" "$BASE"
+echo "  target: NDJSON and JSON array >= 100% of python json.loads"
+
+XML="$W/data.xml"; B=$(size "$XML")
+if [ -x "$W/xml_walk" ]; then
+  measure "$RUNS" "$W/xml_walk" "$XML";                       line XML "bare xmlTextReader walk (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
+else BASE=""; fi
+measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$XML";    line XML "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+echo "  target: isload >= 70% of the bare walk"
+
+echo
+echo "== memory: peak RSS does not grow with the input =="
+SMALL="$W/small.csv"; BIG="$W/big.csv"
+head -c 10000000 "$CSV" | awk 'NR==1 || /^E[0-9]/' >"$SMALL"
+if [ ! -s "$BIG" ] || [ "$(( $(size "$BIG") / 1048576 ))" -lt "$BIG_MB" ]; then
+  "$W/gen" csv $(( BIG_MB * 1048576 / 180 )) >"$BIG"
+fi
+measure 1 "$ISLOAD" inspect --emit /dev/null "$SMALL"; RS=$R
+measure 1 "$ISLOAD" inspect --emit /dev/null "$BIG";   RB=$R
+printf '  %-30s %8.1f MiB\n' "$(( $(size "$SMALL") / 1000000 )) MB CSV" "$(awk -v k="$RS" 'BEGIN{print k/1024}')"
+printf '  %-30s %8.1f MiB  (%s of the small file; target within 10%%)\n' "$(( $(size "$BIG") / 1000000 )) MB CSV" \
+  "$(awk -v k="$RB" 'BEGIN{print k/1024}')" "$(awk -v a="$RB" -v b="$RS" 'BEGIN{printf "%+.1f%%", 100*(a-b)/b}')"
+
+if [ -f bench/hr_feed.json ] && "$ISLOAD" help validate >/dev/null 2>&1; then
+  echo
+  echo "== validate: the HR feed's stages against the bare reader =="
+  B=$(size "$CSV")
+  measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$CSV";  line CSV "reader: isload inspect --emit" "$B" "$S" "$R"; RT=$S
+  measure "$RUNS" "$ISLOAD" validate -q bench/hr_feed.json "$CSV" --emit /dev/null; line CSV "isload validate (HR feed stages)" "$B" "$S" "$R"
+  awk -v a="$S" -v b="$RT" 'BEGIN{printf "  stages cost %.0f%% of the reader time (target: at most 50%%)\n", 100*(a-b)/b}'
+fi

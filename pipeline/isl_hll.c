@@ -1,0 +1,54 @@
+/*
+ * isl_hll.c: HyperLogLog distinct estimate (see isl_hll.h).
+ */
+#include "isl_setup.h"
+#include "isl_hll.h"
+
+#include <math.h>
+
+uint64_t isl_hash64(const void *s, size_t n)
+{
+    const unsigned char *p = s;
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+void isl_hll_add(struct isl_hll *h, const void *s, size_t n)
+{
+    uint64_t x = isl_hash64(s, n);
+    uint32_t idx = (uint32_t)(x >> (64 - ISL_HLL_BITS));
+    uint64_t rest = x << ISL_HLL_BITS;
+    uint8_t rank = 1;
+
+    while (rank <= 64 - ISL_HLL_BITS && !(rest & (1ULL << 63))) {
+        rank++;
+        rest <<= 1;
+    }
+    if (rank > h->reg[idx])
+        h->reg[idx] = rank;
+}
+
+uint64_t isl_hll_estimate(const struct isl_hll *h)
+{
+    double m = ISL_HLL_REGS, sum = 0, est;
+    unsigned zeros = 0;
+
+    for (unsigned i = 0; i < ISL_HLL_REGS; i++) {
+        sum += ldexp(1.0, -h->reg[i]);
+        zeros += h->reg[i] == 0;
+    }
+    est = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
+    if (est <= 2.5 * m && zeros)
+        est = m * log(m / zeros);
+    return (uint64_t)(est + 0.5);
+}

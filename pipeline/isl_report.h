@@ -1,0 +1,95 @@
+/*
+ * isl_report.h: the run record of a validation (and, later, load) run:
+ * every verdict is reported here, so the accounting invariant
+ *   rows_read = rows_valid + rows_rejected + rows_filtered
+ * is kept and checked in one place. Holds counts per rule and per column,
+ * per-field statistics of the rows that would be sent, the first errors
+ * for the terminal, and every error in a temporary file so memory does
+ * not grow with the number of rejected rows.
+ */
+#ifndef ISL_REPORT_H
+#define ISL_REPORT_H
+
+#include "isl_setup.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct isl_error;
+struct isl_verdict;
+struct isl_report;
+
+struct isl_report_info {
+    const char *command;       /* "validate" */
+    const char *feed;          /* feed name */
+    const char *feed_file;     /* path of the feed definition */
+    const char *staging_table;
+    const char *const *inputs; /* input paths */
+    size_t ninputs;
+    const char *max_errors;    /* as given, or NULL */
+};
+
+int isl_report_new(struct isl_report **out, const struct isl_report_info *info,
+                   const char *const *columns, size_t ncolumns,
+                   struct isl_error *err);
+
+void isl_report_accept(struct isl_report *r, const struct isl_verdict *v);
+int isl_report_reject(struct isl_report *r, const struct isl_verdict *v);
+void isl_report_filter(struct isl_report *r, const struct isl_verdict *v);
+
+struct isl_outcome;
+
+/* Loading: what the loader adds to the record. */
+struct isl_report_load {
+    const char *instance, *mode, *run_id;
+    uint64_t rows_sent;      /* rows handed to the instance */
+    uint64_t rows_not_sent;  /* accepted but not sent (run stopped) */
+    const char *const *import_sets;
+    size_t nimport_sets;
+    uint64_t requests, retries, splits, reconciled, duplicates,
+        duplicates_undone, polls;
+    const uint64_t *status_codes; /* 600 entries, per HTTP status */
+    uint64_t transport_errors;
+    bool aborted;
+    const char *abort_reason;
+};
+
+/* One row's outcome from the instance. */
+int isl_report_outcome(struct isl_report *r, const struct isl_outcome *o);
+
+/* Outcomes recorded so far and how many were errors. */
+uint64_t isl_report_outcomes(const struct isl_report *r);
+uint64_t isl_report_outcome_errors(const struct isl_report *r);
+
+/* Set the loading figures (before isl_report_write). */
+void isl_report_set_load(struct isl_report *r,
+                         const struct isl_report_load *ld);
+
+/* Counts so far. */
+uint64_t isl_report_rows_read(const struct isl_report *r);
+uint64_t isl_report_rows_rejected(const struct isl_report *r);
+uint64_t isl_report_rows_valid(const struct isl_report *r);
+
+/* Mark the run finished (time) and whether the threshold was exceeded. */
+void isl_report_finish(struct isl_report *r, bool threshold_exceeded);
+
+/* True when valid + rejected + filtered = read. */
+bool isl_report_adds_up(const struct isl_report *r);
+
+/*
+ * The report as a JSON document, with at most max_errors entries in
+ * "errors" (SIZE_MAX for all) and "errors_truncated" saying if some were
+ * left out. The caller owns the result.
+ */
+json_t *isl_report_json(struct isl_report *r, size_t max_errors);
+
+/* Write the full report (every error) as JSON to path. */
+int isl_report_write(struct isl_report *r, const char *path,
+                     struct isl_error *err);
+
+/* Print the terminal summary to f. */
+void isl_report_print(struct isl_report *r, FILE *f);
+
+void isl_report_free(struct isl_report *r);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * out_format.c: request bodies and URLs for the loader (see out_format.h).
+ */
+#include "isl_setup.h"
+#include "out_format.h"
+#include "isl_buf.h"
+#include "isl_jsonw.h"
+#include "isl_row.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int out_format_record(struct isl_buf *b, const struct isl_row *row,
+                      const char *const *labels, const char *corr_col,
+                      const char *corr_val)
+{
+    int rc;
+
+    if ((rc = isl_buf_addc(b, '{')) < 0)
+        return rc;
+    for (size_t i = 0; i < row->n; i++) {
+        const struct isl_field *f = &row->fields[i];
+        const char *key = labels && labels[i] ? labels[i] : f->name;
+
+        if ((i && (rc = isl_buf_addc(b, ',')) < 0) ||
+            (rc = isl_jsonw_string(b, key, strlen(key))) < 0 ||
+            (rc = isl_buf_addc(b, ':')) < 0 ||
+            (rc = isl_jsonw_string(b, f->value, f->len)) < 0)
+            return rc;
+    }
+    if (corr_col) {
+        if ((row->n && (rc = isl_buf_addc(b, ',')) < 0) ||
+            (rc = isl_jsonw_string(b, corr_col, strlen(corr_col))) < 0 ||
+            (rc = isl_buf_addc(b, ':')) < 0 ||
+            (rc = isl_jsonw_string(b, corr_val, strlen(corr_val))) < 0)
+            return rc;
+    }
+    return isl_buf_addc(b, '}');
+}
+
+int out_format_batch_open(struct isl_buf *b)
+{
+    return isl_buf_adds(b, "{\"records\":[");
+}
+
+int out_format_batch_close(struct isl_buf *b)
+{
+    return isl_buf_adds(b, "]}");
+}
+
+int out_format_urlencode(struct isl_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+            c == '~') {
+            rc = isl_buf_addc(b, (char)c);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = isl_buf_add(b, esc, 3);
+        }
+    }
+    return rc;
+}
+
+const char *out_format_corr(char *buf, size_t n, const char *run_id,
+                            uint64_t row_no)
+{
+    snprintf(buf, n, "%s-%llu", run_id, (unsigned long long)row_no);
+    return buf;
+}

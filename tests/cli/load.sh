@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# load.sh: `isload load` end to end against the instance emulator: both
+# modes, results per row, reruns (ignored), a fault run that must leave
+# exactly one target record per key, OAuth token expiry, refused
+# credentials, the error threshold and the guards on URLs and secrets.
+set -e
+. "$(dirname "$0")/lib.sh"
+SIM="$BUILDDIR/tests/emulator/isload-sim"
+FEED="$SRCDIR/schemas/hr_employees.json"
+HR="$TESTDATA/hr/employees.csv"
+SIM_PID=""
+stop_sim() { [ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
+trap 'stop_sim; rm -rf "$TMP"' EXIT
+cat >"$TMP/sim.json" <<'JSON'
+{"users": [{"name": "loader", "password": "pw", "roles": ["import_set_loader"]},
+           {"name": "admin", "password": "adminpw", "roles": ["admin"]}],
+ "faults": {"retry_after": 0}}
+JSON
+start_sim() { # args...: starts isload-sim, sets URL
+    stop_sim
+    "$SIM" --port 0 --config "$TMP/sim.json" --feed "$FEED" "$@" >"$TMP/sim.out" 2>"$TMP/sim.err" &
+    SIM_PID=$!
+    for _ in $(seq 1 100); do
+        PORT=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$TMP/sim.out")
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+    URL="http://127.0.0.1:$PORT"
+}
+# count_target: records in sys_user, and distinct employee numbers
+count_target() { # retried: the emulator's faults hit this request too
+    for _ in $(seq 1 30); do
+        [ "$(curl -s -o "$TMP/target.json" -w '%{http_code}' -u admin:adminpw \
+            "$URL/api/now/table/sys_user?sysparm_fields=employee_number&sysparm_limit=100000")" = 200 ] && break
+    done
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(len(r), len({x["employee_number"] for x in r}))' "$TMP/target.json"
+}
+report() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/r.json" "$1"; }
+adds_up() {
+    python3 - "$TMP/r.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["rows_read"] == d["rows_rejected"] + d["rows_filtered"] + d["rows_sent"] + d["rows_not_sent"]
+ok = ok and d["rows_sent"] == sum(d["results"].values())
+print("yes" if ok else "no: %r" % {k: d[k] for k in ("rows_read", "rows_rejected", "rows_filtered", "rows_sent", "rows_not_sent", "results")})
+PY
+}
+load() { # args...
+    run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load -q "$FEED" --instance "$URL" \
+        --state-dir "$TMP/runs" --report "$TMP/r.json" "$@"
+}
+
+# --- multiple mode: inserts, then a rerun that changes nothing ---
+start_sim
+load "$HR"
+expect_rc "multiple: exit 1 (the sample has bad rows)" 1
+[ "$(adds_up)" = yes ] && ok "multiple: report adds up" || bad "multiple: report adds up" "$(adds_up)"
+SENT=$(report 'd["rows_sent"]')
+[ "$(report 'd["rows_read"]')" = 40 ] && ok "multiple: 40 rows read" || bad "multiple: 40 rows read" "$(report 'd["rows_read"]')"
+[ "$(report 'd["results"]["inserted"]')" = "$SENT" ] && ok "multiple: every sent row inserted" || bad "multiple: every sent row inserted" "$(report 'd["results"]')"
+[ "$(count_target)" = "$SENT $SENT" ] && ok "multiple: one target record per row" || bad "multiple: one target record per row" "$(count_target) for $SENT sent"
+ls "$TMP"/runs/*/requests.jsonl >/dev/null 2>&1 && ok "run folder has the request log" || bad "run folder has the request log"
+grep -q '"status":201' "$TMP"/runs/*/requests.jsonl && ok "log records statuses" || bad "log records statuses"
+if grep -q 'pw' "$TMP"/runs/*/requests.jsonl; then bad "log has no password"; else ok "log has no password"; fi
+grep -q "Employee ID" "$TMP"/runs/*/rejects.csv && ok "rejects file keeps the CSV header" || bad "rejects file keeps the CSV header"
+load "$HR"
+[ "$(report 'd["results"]["ignored"]')" = "$SENT" ] && ok "rerun: every row ignored" || bad "rerun: every row ignored" "$(report 'd["results"]')"
+[ "$(count_target)" = "$SENT $SENT" ] && ok "rerun: no new records" || bad "rerun: no new records" "$(count_target)"
+
+# --- single mode ---
+start_sim
+load "$HR" --mode single --concurrency 8
+expect_rc "single: exit 1" 1
+[ "$(adds_up)" = yes ] && ok "single: report adds up" || bad "single: report adds up" "$(adds_up)"
+[ "$(report 'd["results"]["inserted"]')" = "$SENT" ] && ok "single: every sent row inserted" || bad "single: every sent row inserted" "$(report 'd["results"]')"
+[ "$(count_target)" = "$SENT $SENT" ] && ok "single: one record per row" || bad "single: one record per row" "$(count_target)"
+
+# --- faults: 429, 503, 500, connections dropped before and after commit ---
+awk 'BEGIN{print "Employee ID,First Name,Last Name,Email,Dept,Manager ID,Start Date,Status,Phone";
+     for(i=1;i<=600;i++) printf "E%07d,Ann%d,Lee,ann%d@example.com,ENG,,01/02/2020,Active,(555) 200-%04d\n", 5000000+i, i, i, i%10000}' >"$TMP/big.csv"
+for mode in multiple single; do
+  start_sim --faults 429=0.1,503=0.05,500=0.02,drop-before=0.02,drop-after=0.03 --seed 7
+  if [ $mode = multiple ]; then load "$TMP/big.csv" --batch 50 --concurrency 4; else load "$TMP/big.csv" --mode single --concurrency 8; fi
+  expect_rc "faults ($mode): exit 0" 0
+  [ "$(adds_up)" = yes ] && ok "faults ($mode): report adds up" || bad "faults ($mode): report adds up" "$(adds_up)"
+  [ "$(report 'd["results"]["inserted"]')" = 600 ] && ok "faults ($mode): 600 inserted, none reported twice" || bad "faults ($mode): 600 inserted" "$(report 'd["results"]')"
+  [ "$(count_target)" = "600 600" ] && ok "faults ($mode): exactly one record per key" || bad "faults ($mode): exactly one record per key" "$(count_target)"
+  [ "$(report 'd["requests"]["retries"] > 0')" = True ] && ok "faults ($mode): retries happened" || bad "faults ($mode): retries happened" "$(report 'd["requests"]')"
+done
+
+# --- OAuth, with tokens expiring during the run ---
+start_sim --oauth-client cid:csecret --token-ttl 1 --latency-ms 20
+run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw ISLOAD_CLIENT_ID=cid ISLOAD_CLIENT_SECRET=csecret \
+    "$ISLOAD" load -q "$FEED" "$TMP/big.csv" --instance "$URL" --state-dir "$TMP/runs" --report "$TMP/r.json" --batch 20 --concurrency 2
+expect_rc "oauth with expiring tokens: exit 0" 0
+[ "$(report 'd["results"]["inserted"]')" = 600 ] && ok "oauth: all rows inserted" || bad "oauth: all rows inserted" "$(report 'd["results"]')"
+
+# --- refused credentials: clean failure, exit 3 ---
+run env ISLOAD_USER=loader ISLOAD_PASSWORD=wrong "$ISLOAD" load -q "$FEED" "$HR" --instance "$URL" --state-dir "$TMP/runs"
+expect_rc "401: exit 3" 3
+expect_grep "401: says authentication refused" "$TMP/err" "authentication refused"
+
+# --- error threshold ---
+start_sim
+load "$HR" --max-errors 2
+expect_rc "threshold: exit 3" 3
+[ "$(adds_up)" = yes ] && ok "threshold: report adds up" || bad "threshold: report adds up" "$(adds_up)"
+
+# --- guards ---
+run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load "$FEED" "$HR" --instance http://example.com
+expect_rc "plain http to a remote host refused" 2
+expect_grep "http refusal explained" "$TMP/err" "plain http:// is refused"
+printf 'ISLOAD_USER=loader\nISLOAD_PASSWORD=pw\n' >"$TMP/creds"; chmod 644 "$TMP/creds"
+run "$ISLOAD" load "$FEED" "$HR" --instance "$URL" --credentials "$TMP/creds"
+expect_rc "credentials file readable by others refused" 2
+expect_grep "mode 0600 asked for" "$TMP/err" "0600"
+chmod 600 "$TMP/creds"
+run "$ISLOAD" load -q "$FEED" "$HR" --instance "$URL" --credentials "$TMP/creds" --state-dir "$TMP/runs" --report "$TMP/r.json"
+expect_rc "credentials file 0600 accepted" 1
+run env -u ISLOAD_USER -u ISLOAD_PASSWORD "$ISLOAD" load "$FEED" "$HR" --instance "$URL"
+expect_rc "no credentials: exit 2" 2
+stop_sim
+finish

@@ -1,0 +1,105 @@
+/*
+ * tf_util.h: helpers shared by the stage implementations (not part of the
+ * stage interface): error filling, quoting values for messages, option
+ * lists, ASCII case folding, UTF-8 counting and column lookup.
+ */
+#ifndef TF_UTIL_H
+#define TF_UTIL_H
+
+#include "isl_setup.h"
+#include "tf_stage.h"
+
+#include <jansson.h>
+
+struct isl_buf;
+struct isl_error;
+
+/* Longest value quoted in a message, in bytes, before "...". */
+#define TF_QUOTE_MAX 80
+
+/*
+ * Fill err for an init failure: ISL_ECONFIG, rule "feed". fmt is relative
+ * to the stage's path: start it with ".option: " (or "[i]") to name an
+ * option, or with a plain reason; tf_stage_new prefixes the path.
+ * Returns ISL_ECONFIG.
+ */
+int tf_init_error(struct isl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Fill err for a rejected value or row: code ISL_EROW, rule = the stage
+ * name and field = st->column unless already set, msg from fmt.
+ * Returns TF_REJECT.
+ */
+int tf_reject(const struct tf_stage *st, struct isl_error *err, const char *fmt,
+              ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Write s[0..len) into buf as a quoted one-line value for messages:
+ * 'value', control characters shown as '?', cut to TF_QUOTE_MAX bytes at a
+ * UTF-8 boundary with "..." appended. Returns buf. size >= TF_QUOTE_MAX+8.
+ */
+const char *tf_quote(char *buf, size_t size, const char *s, size_t len);
+
+/* Put s[0..len) into out (reset first). TF_CHANGED, or TF_REJECT when
+ * out cannot hold it (err filled). */
+int tf_emit(const struct tf_stage *st, struct isl_buf *out, const char *s,
+            size_t len, struct isl_error *err);
+
+/* A TF_OPT_STRING_LIST value: an array of strings or one string. */
+size_t tf_list_size(const json_t *list);
+const char *tf_list_get(const json_t *list, size_t i);
+
+/*
+ * Parse a "case" option: NULL or "sensitive" -> false, "insensitive" ->
+ * true; anything else is an init error naming option `name`.
+ */
+int tf_case_option(const char *value, const char *name, bool *insensitive,
+                   struct isl_error *err);
+
+static inline char tf_ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static inline char tf_ascii_upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+static inline bool tf_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+/* Equal ignoring ASCII case (bytes >= 0x80 compared exactly). */
+bool tf_ascii_eq(const char *a, size_t alen, const char *b, size_t blen,
+                 bool insensitive);
+
+/* Number of UTF-8 code points in s[0..len) (bytes that are not 10xxxxxx). */
+size_t tf_utf8_count(const char *s, size_t len);
+
+/* Byte length of the first max code points of s[0..len). */
+size_t tf_utf8_prefix(const char *s, size_t len, size_t max);
+
+/*
+ * Index of column `name` in row, or -1. *cache remembers the last index
+ * found (start it at -1); it is checked before use, so rows with other
+ * layouts still work.
+ */
+int tf_row_find(const struct tf_row *row, const char *name, int *cache);
+
+/*
+ * Change the case of the character starting at s[i] in place: ASCII
+ * letters and the Latin-1 letters U+00C0..U+00DE / U+00E0..U+00FE (same
+ * UTF-8 length in both cases). Other bytes are left alone. Returns the
+ * character's length in bytes (1 for anything not a 2-byte Latin-1 letter).
+ */
+size_t tf_case_at(char *s, size_t len, size_t i, bool upper);
+
+/* Length of U+00A0 (no-break space) at s[i], else of one ASCII space
+ * character, else 0. */
+size_t tf_space_at(const char *s, size_t len, size_t i);
+
+#endif
