@@ -118,6 +118,7 @@ static int inspect_run(int argc, char **argv)
     struct isl_error err;
     struct colset cols = {0};
     struct isl_buf out, preview;
+    struct isl_jsonw_names names = {0};
     const char *emit_path = NULL;
     FILE *emit = NULL;
     uint64_t rows = 0, bad = 0;
@@ -204,7 +205,8 @@ static int inspect_run(int argc, char **argv)
                 goto nomem;
         }
         if (emit) {
-            if (isl_jsonw_row(&out, row) < 0 || isl_buf_addc(&out, '\n') < 0)
+            if (isl_jsonw_row_cached(&out, row, &names) < 0 ||
+                isl_buf_addc(&out, '\n') < 0)
                 goto nomem;
             if (out.len >= EMIT_FLUSH && flush_emit(emit, &out) < 0)
                 goto write_fail;
@@ -256,6 +258,7 @@ out:
     colset_free(&cols);
     isl_buf_free(&out);
     isl_buf_free(&preview);
+    isl_jsonw_names_free(&names);
     isl_cli_reader_free(&cr);
     return status;
 }

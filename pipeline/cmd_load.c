@@ -19,6 +19,7 @@
 #include "isl_feed.h"
 #include "isl_http.h"
 #include "isl_loader.h"
+#include "isl_progress.h"
 #include "isl_reader.h"
 #include "isl_rejects.h"
 #include "isl_report.h"
@@ -315,6 +316,8 @@ static int load_run(int argc, char **argv)
     const char *report_path = NULL, *log_path = NULL, *max_errors = NULL;
     const char **labels = NULL;
     const struct isl_reader *checked = NULL;
+    struct isl_progress prog;
+    uint64_t nrows = 0;
     bool quiet = false, use_labels = false, ordered = false;
     char run_id[64], run_dir[2048], path[4096], line[1024];
     FILE *log = NULL;
@@ -531,9 +534,28 @@ static int load_run(int argc, char **argv)
                         (size_t)(argc - optind - 1), &feed->input, &err) < 0)
         goto fatal;
 
+    isl_progress_init(&prog);
     while (!ld.over && !ld.failed) {
         const struct isl_row *row;
         const struct isl_reader *r;
+
+        if ((++nrows & 0x3ff) == 0 && isl_progress_due(&prog)) {
+            uint64_t bytes = isl_stream_bytes_read(ld.stream);
+            uint64_t total = isl_stream_bytes_total(ld.stream);
+            double dt = isl_progress_elapsed(&prog);
+            uint64_t done = isl_report_outcomes(ld.report);
+
+            isl_progress_draw(
+                &prog,
+                "  read %llu, outcomes %llu (%llu errors), %.0f rows/s",
+                (unsigned long long)isl_report_rows_read(ld.report),
+                (unsigned long long)done,
+                (unsigned long long)isl_report_outcome_errors(ld.report),
+                (double)done / dt);
+            if (total > bytes && bytes)
+                fprintf(stderr, ", ETA %.0f s",
+                        dt * (double)(total - bytes) / (double)bytes);
+        }
 
         rc = isl_stream_next(ld.stream, &row, &err);
         if (rc == ISL_EOF)
@@ -595,6 +617,7 @@ static int load_run(int argc, char **argv)
             isl_report_rows_valid(ld.report) - ls->rows_sent;
         isl_report_set_load(ld.report, &info);
     }
+    isl_progress_end(&prog);
     isl_report_finish(ld.report, ld.over);
     snprintf(path, sizeof(path), "%s/report.json", run_dir);
     if (isl_report_write(ld.report, report_path ? report_path : path, &err) <

@@ -16,6 +16,7 @@
 #include "isl_feed.h"
 #include "isl_html.h"
 #include "isl_jsonw.h"
+#include "isl_progress.h"
 #include "isl_reader.h"
 #include "isl_rejects.h"
 #include "isl_report.h"
@@ -91,6 +92,7 @@ struct validate {
     struct isl_stream *stream;
     FILE *emit;
     struct isl_buf emitbuf;
+    struct isl_jsonw_names names;
     int io_error;
 };
 
@@ -100,7 +102,7 @@ static int on_accept(void *p, const struct isl_verdict *v)
 
     isl_report_accept(vd->report, v);
     if (vd->emit) {
-        if (isl_jsonw_row(&vd->emitbuf, v->out) < 0 ||
+        if (isl_jsonw_row_cached(&vd->emitbuf, v->out, &vd->names) < 0 ||
             isl_buf_addc(&vd->emitbuf, '\n') < 0)
             return ISL_ENOMEM;
         if (vd->emitbuf.len >= EMIT_FLUSH) {
@@ -177,31 +179,6 @@ static void merge_input(struct isl_reader_opts *o,
         o->max_record = cli->max_record;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void progress(struct validate *vd, double t0, bool last)
-{
-    double dt = now_s() - t0;
-    uint64_t bytes = isl_stream_bytes_read(vd->stream);
-    uint64_t total = isl_stream_bytes_total(vd->stream);
-
-    if (last) {
-        fputs("\r\033[K", stderr);
-        return;
-    }
-    fprintf(stderr, "\r\033[K  %llu rows, %.1f MB/s",
-            (unsigned long long)isl_report_rows_read(vd->report),
-            dt > 0 ? (double)bytes / 1e6 / dt : 0.0);
-    if (total > bytes && bytes)
-        fprintf(stderr, ", %.0f%%", 100.0 * (double)bytes / (double)total);
-}
-
 static int validate_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -226,12 +203,13 @@ static int validate_run(int argc, char **argv)
     const char *report_path = NULL, *html_path = NULL, *rejects_path = NULL;
     const char *emit_path = NULL, *max_errors = NULL;
     const struct isl_reader *checked = NULL;
-    bool quiet = false, tty = isatty(2), shown = false, over;
-    double t0 = now_s(), last = t0;
+    bool quiet = false, over;
+    struct isl_progress prog;
     int opt, rc, status = ISL_EXIT_USAGE;
     char line[1024];
 
     isl_error_clear(&err);
+    isl_progress_init(&prog);
     isl_buf_init(&all, 1 << 20);
     isl_buf_init(&vd.emitbuf, (size_t)1 << 31);
     opterr = 0;
@@ -352,20 +330,22 @@ static int validate_run(int argc, char **argv)
                             : isl_chain_push(chain, row, &sink, &err);
         if (rc < 0)
             goto sink_fail;
-        if (tty && (n & 0xffff) == 0) {
-            double t = now_s();
+        if ((n & 0x3fff) == 0 && isl_progress_due(&prog)) {
+            uint64_t bytes = isl_stream_bytes_read(vd.stream);
+            uint64_t total = isl_stream_bytes_total(vd.stream);
+            double dt = isl_progress_elapsed(&prog);
 
-            if (t - t0 > 1.0 && t - last > 0.25) {
-                progress(&vd, t0, false);
-                last = t;
-                shown = true;
-            }
+            isl_progress_draw(&prog, "  %llu rows, %.1f MB/s, %.0f%%",
+                              (unsigned long long)isl_report_rows_read(
+                                  vd.report),
+                              (double)bytes / 1e6 / dt,
+                              total ? 100.0 * (double)bytes / (double)total
+                                    : 0.0);
         }
     }
     if (isl_chain_finish(chain, &sink, &err) < 0)
         goto fatal;
-    if (shown)
-        progress(&vd, t0, true);
+    isl_progress_end(&prog);
     if (vd.emit && vd.emitbuf.len &&
         fwrite(vd.emitbuf.data, 1, vd.emitbuf.len, vd.emit) !=
             vd.emitbuf.len) {
@@ -428,6 +408,7 @@ out:
     isl_feed_free(feed);
     isl_buf_free(&all);
     isl_buf_free(&vd.emitbuf);
+    isl_jsonw_names_free(&vd.names);
     isl_cli_reader_free(&cr);
     return status;
 }

@@ -115,11 +115,15 @@ static void cb_field(void *s, size_t len, void *data)
     }
     c->offs[c->nfields] = c->rowbuf.len;
     c->lens[c->nfields] = len;
-    if (isl_buf_add(&c->rowbuf, s ? s : "", len) < 0 ||
-        isl_buf_addc(&c->rowbuf, '\0') < 0) {
+    if (isl_buf_reserve(&c->rowbuf, len + 1) < 0) {
         c->oversize = true;
         return;
     }
+    if (len)
+        memcpy(c->rowbuf.data + c->rowbuf.len, s, len);
+    c->rowbuf.len += len;
+    c->rowbuf.data[c->rowbuf.len++] = '\0'; /* NUL-separated values */
+    c->rowbuf.data[c->rowbuf.len] = '\0';
     c->nfields++;
 }
 
@@ -452,7 +456,9 @@ static int build_row(struct isl_reader *r, struct csv_ctx *c,
         return isl_reader__row_error(r, &c->row, err, NULL, "field_count",
                                      "expected %zu fields, found %zu",
                                      c->ncols, c->nfields);
-    if (utf8)
+    /* one pass over all values; find the field only when one is bad */
+    if (utf8 && c->rowbuf.len &&
+        isl_utf8_valid_prefix(c->rowbuf.data, c->rowbuf.len) != c->rowbuf.len)
         for (size_t i = 0; i < c->nfields; i++) {
             size_t ok = isl_utf8_valid_prefix(c->fields[i].value,
                                               c->fields[i].len);

@@ -26,7 +26,7 @@ void isl_buf_free(struct isl_buf *b)
     b->alloc = 0;
 }
 
-int isl_buf_reserve(struct isl_buf *b, size_t n)
+int isl_buf__reserve_slow(struct isl_buf *b, size_t n)
 {
     size_t need, alloc;
     char *p;
@@ -49,7 +49,7 @@ int isl_buf_reserve(struct isl_buf *b, size_t n)
     return 0;
 }
 
-int isl_buf_add(struct isl_buf *b, const void *p, size_t n)
+int isl_buf__add_slow(struct isl_buf *b, const void *p, size_t n)
 {
     int rc = isl_buf_reserve(b, n);
 
@@ -65,16 +65,6 @@ int isl_buf_add(struct isl_buf *b, const void *p, size_t n)
 int isl_buf_adds(struct isl_buf *b, const char *s)
 {
     return isl_buf_add(b, s, strlen(s));
-}
-
-int isl_buf_addc(struct isl_buf *b, char c)
-{
-    if (b->len + 1 < b->alloc) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return isl_buf_add(b, &c, 1);
 }
 
 int isl_buf_addf(struct isl_buf *b, const char *fmt, ...)

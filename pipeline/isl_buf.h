@@ -11,6 +11,8 @@
 
 #include "isl_setup.h"
 
+#include <string.h>
+
 struct isl_buf {
     char *data;   /* NUL-terminated contents, NULL until first append */
     size_t len;   /* bytes used, not counting the NUL */
@@ -32,17 +34,46 @@ static inline void isl_buf_reset(struct isl_buf *b)
         b->data[0] = '\0';
 }
 
-/* Make room for n more bytes. Returns 0, ISL_ELIMIT or ISL_ENOMEM. */
-int isl_buf_reserve(struct isl_buf *b, size_t n);
+/* Make room (the slow path of isl_buf_reserve). */
+int isl_buf__reserve_slow(struct isl_buf *b, size_t n);
 
-/* Append n bytes. Returns 0, ISL_ELIMIT (past the cap) or ISL_ENOMEM. */
-int isl_buf_add(struct isl_buf *b, const void *p, size_t n);
+/* Make room for n more bytes. Returns 0, ISL_ELIMIT or ISL_ENOMEM. */
+static inline int isl_buf_reserve(struct isl_buf *b, size_t n)
+{
+    if (b->alloc - b->len > n && n <= b->cap - b->len)
+        return 0;
+    return isl_buf__reserve_slow(b, n);
+}
+
+/* Append n bytes (the slow path of isl_buf_add). */
+int isl_buf__add_slow(struct isl_buf *b, const void *p, size_t n);
+
+/* Append n bytes. Returns 0, ISL_ELIMIT (past the cap) or ISL_ENOMEM.
+ * Inline fast path: hot loops append a few bytes at a time. */
+static inline int isl_buf_add(struct isl_buf *b, const void *p, size_t n)
+{
+    if (b->alloc - b->len > n && n <= b->cap - b->len) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return isl_buf__add_slow(b, p, n);
+}
 
 /* Append a NUL-terminated string. */
 int isl_buf_adds(struct isl_buf *b, const char *s);
 
 /* Append one byte. */
-int isl_buf_addc(struct isl_buf *b, char c);
+static inline int isl_buf_addc(struct isl_buf *b, char c)
+{
+    if (b->len + 1 < b->alloc && b->len < b->cap) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return isl_buf__add_slow(b, &c, 1);
+}
 
 /* Append printf-style. */
 int isl_buf_addf(struct isl_buf *b, const char *fmt, ...)

@@ -5,13 +5,22 @@
 #include "isl_hll.h"
 
 #include <math.h>
+#include <string.h>
 
 uint64_t isl_hash64(const void *s, size_t n)
 {
     const unsigned char *p = s;
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    size_t i = 0;
 
-    for (size_t i = 0; i < n; i++) {
+    for (; i + 8 <= n; i += 8) { /* a word at a time, then the tail */
+        uint64_t w;
+
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }

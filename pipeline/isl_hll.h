@@ -15,7 +15,7 @@ struct isl_hll {
     uint8_t reg[ISL_HLL_REGS];
 };
 
-/* 64-bit hash of s[0..n) (FNV-1a followed by a murmur finaliser). */
+/* 64-bit hash of s[0..n): word-at-a-time mixing and a murmur finaliser. */
 uint64_t isl_hash64(const void *s, size_t n);
 
 void isl_hll_add(struct isl_hll *h, const void *s, size_t n);

@@ -20,4 +20,21 @@ int isl_jsonw_string(struct isl_buf *b, const char *s, size_t n);
 /* Append {"name":"value",...} for the row's fields, in order. */
 int isl_jsonw_row(struct isl_buf *b, const struct isl_row *row);
 
+/*
+ * Escaped field names, remembered by name pointer: readers keep name
+ * pointers stable between rows, so a row writer escapes each name once.
+ * Zero-initialise; release with isl_jsonw_names_free.
+ */
+struct isl_jsonw_names {
+    const char **ptr; /* name pointer per field position */
+    struct isl_buf *esc; /* its escaped form plus ':' */
+    size_t n;
+};
+
+/* As isl_jsonw_row, with names escaped once through cache. */
+int isl_jsonw_row_cached(struct isl_buf *b, const struct isl_row *row,
+                         struct isl_jsonw_names *cache);
+
+void isl_jsonw_names_free(struct isl_jsonw_names *cache);
+
 #endif

@@ -340,6 +340,28 @@ bool tf_time_parse(const char *fmt, const char *s, size_t len, struct tf_tm *tm)
     return true;
 }
 
+/* Append v zero-padded to width digits (v >= 0), without printf. */
+static int put_num(struct isl_buf *out, int v, int width)
+{
+    char tmp[16];
+    int n = 0;
+
+    if (v < 0)
+        return isl_buf_addf(out, "%0*d", width, v);
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < 12);
+    while (n < width && n < 12)
+        tmp[n++] = '0';
+    for (int i = 0; i < n / 2; i++) {
+        char t = tmp[i];
+        tmp[i] = tmp[n - 1 - i];
+        tmp[n - 1 - i] = t;
+    }
+    return isl_buf_add(out, tmp, (size_t)n);
+}
+
 int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)
 {
     int rc = 0;
@@ -351,13 +373,13 @@ int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)
         }
         switch (*++p) {
         case 'Y':
-            rc = isl_buf_addf(out, "%04d", tm->year);
+            rc = put_num(out, tm->year, 4);
             break;
         case 'y':
-            rc = isl_buf_addf(out, "%02d", tm->year % 100);
+            rc = put_num(out, tm->year % 100, 2);
             break;
         case 'm':
-            rc = isl_buf_addf(out, "%02d", tm->mon);
+            rc = put_num(out, tm->mon, 2);
             break;
         case 'b':
         case 'h':
@@ -367,13 +389,13 @@ int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)
             rc = isl_buf_adds(out, month_names[tm->mon - 1]);
             break;
         case 'd':
-            rc = isl_buf_addf(out, "%02d", tm->day);
+            rc = put_num(out, tm->day, 2);
             break;
         case 'j':
-            rc = isl_buf_addf(out, "%03d", tm->yday);
+            rc = put_num(out, tm->yday, 3);
             break;
         case 'H':
-            rc = isl_buf_addf(out, "%02d", tm->hour);
+            rc = put_num(out, tm->hour, 2);
             break;
         case 'I':
             rc = isl_buf_addf(out, "%02d", tm->hour % 12 ? tm->hour % 12 : 12);
@@ -382,10 +404,10 @@ int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)
             rc = isl_buf_adds(out, tm->hour < 12 ? "AM" : "PM");
             break;
         case 'M':
-            rc = isl_buf_addf(out, "%02d", tm->min);
+            rc = put_num(out, tm->min, 2);
             break;
         case 'S':
-            rc = isl_buf_addf(out, "%02d", tm->sec);
+            rc = put_num(out, tm->sec, 2);
             break;
         case 'z': {
             int a = tm->off < 0 ? -tm->off : tm->off;

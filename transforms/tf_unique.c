@@ -35,6 +35,8 @@ struct unique_ctx {
     struct tf_hash files; /* interned file names */
     struct isl_buf key;   /* the current row's key */
     char shown[300];      /* the current key for messages: "col=value" */
+    const char *last_file_ptr; /* row->file of the previous row */
+    const char *last_file;     /* its interned copy */
 };
 
 static const struct tf_option unique_options[] = {
@@ -101,19 +103,39 @@ static int make_key(struct tf_stage *st, const struct tf_row *row,
         }
         if (row->lens[i])
             empty = false;
-        if (isl_buf_addf(&c->key, "%zu:", row->lens[i]) < 0 ||
-            isl_buf_add(&c->key, row->values[i], row->lens[i]) < 0)
-            return tf_reject(st, err, "out of memory");
-        if (n < sizeof(c->shown))
-            n += (size_t)snprintf(c->shown + n, sizeof(c->shown) - n,
-                                  "%s%s=%.*s", k ? ", " : "", name,
-                                  row->lens[i] > 60 ? 60 : (int)row->lens[i],
-                                  row->values[i]);
+        {
+            /* length-prefixed, so "E1"+"A" differs from "E1A"+"" */
+            uint64_t len = row->lens[i];
+
+            if (isl_buf_add(&c->key, &len, sizeof(len)) < 0 ||
+                isl_buf_add(&c->key, row->values[i], row->lens[i]) < 0)
+                return tf_reject(st, err, "out of memory");
+        }
+    }
+    (void)n;
+    return empty ? 1 : 0;
+}
+
+/* The key as shown in messages: "col=value, col=value" (only on errors). */
+static void show_key(struct unique_ctx *c, const struct tf_row *row)
+{
+    size_t n = 0;
+
+    c->shown[0] = '\0';
+    for (size_t k = 0; k < c->ncol && n < sizeof(c->shown); k++) {
+        const char *name = tf_list_get(c->columns, k);
+        int i = tf_row_find(row, name, &c->cache[k]);
+
+        if (i < 0)
+            continue;
+        n += (size_t)snprintf(c->shown + n, sizeof(c->shown) - n,
+                              "%s%s=%.*s", k ? ", " : "", name,
+                              row->lens[i] > 60 ? 60 : (int)row->lens[i],
+                              row->values[i]);
     }
     for (char *p = c->shown; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = '?';
-    return empty ? 1 : 0;
 }
 
 static const char *intern(struct unique_ctx *c, const char *file)
@@ -160,12 +182,17 @@ static int unique_row(struct tf_stage *st, struct tf_row *row,
     if (!c->last && rc == 0) {
         where(at, sizeof(at), e->p, e->u);
         set_field(c, err);
+        show_key(c, row);
         return tf_reject(st, err, "duplicate key %s (first seen at %s)",
                          c->shown, at);
     }
     if (rc == 1 || c->last) {
         e->u = row->line;
-        e->p = intern(c, row->file);
+        if (row->file != c->last_file_ptr) { /* one lookup per input */
+            c->last_file_ptr = row->file;
+            c->last_file = intern(c, row->file);
+        }
+        e->p = c->last_file;
         e->u2 = st->row_id;
     }
     return TF_PASS;
@@ -189,6 +216,7 @@ static int unique_finish(struct tf_stage *st, uint64_t row_id,
         return TF_PASS;
     where(at, sizeof(at), e->p, e->u);
     set_field(c, err);
+    show_key(c, row);
     return tf_reject(st, err, "duplicate key %s (seen again at %s)", c->shown,
                      at);
 }
