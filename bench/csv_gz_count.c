@@ -5,8 +5,19 @@
 #include <stdio.h>
 #include <zlib.h>
 static unsigned long fields, rows;
-static void cb1(void *s, size_t len, void *d) { (void)s; (void)len; (void)d; fields++; }
-static void cb2(int c, void *d) { (void)c; (void)d; rows++; }
+static void cb1(void *s, size_t len, void *d)
+{
+    (void)s;
+    (void)len;
+    (void)d;
+    fields++;
+}
+static void cb2(int c, void *d)
+{
+    (void)c;
+    (void)d;
+    rows++;
+}
 int main(int argc, char **argv)
 {
     static char buf[65536];

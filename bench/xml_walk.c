@@ -4,10 +4,17 @@
 #include <libxml/xmlreader.h>
 #include <stdio.h>
 #include <string.h>
-int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: xml_walk FILE\n"); return 2; }
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: xml_walk FILE\n");
+        return 2;
+    }
     xmlTextReaderPtr r = xmlReaderForFile(argv[1], NULL, XML_PARSE_NONET);
-    if (!r) { fprintf(stderr, "cannot open %s\n", argv[1]); return 1; }
+    if (!r) {
+        fprintf(stderr, "cannot open %s\n", argv[1]);
+        return 1;
+    }
     unsigned long elements = 0, texts = 0, bytes = 0, attrs = 0;
     int ret;
     while ((ret = xmlTextReaderRead(r)) == 1) {
@@ -28,7 +35,10 @@ int main(int argc, char **argv) {
         }
     }
     xmlFreeTextReader(r);
-    if (ret < 0) { fprintf(stderr, "parse error\n"); return 1; }
+    if (ret < 0) {
+        fprintf(stderr, "parse error\n");
+        return 1;
+    }
     fprintf(stderr, "elements=%lu attrs=%lu texts=%lu textbytes=%lu\n",
             elements, attrs, texts, bytes);
     return 0;

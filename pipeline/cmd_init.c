@@ -32,9 +32,9 @@
 
 #define DEFAULT_SAMPLE 10000
 #define MAX_SHOWN_ERRORS 3
-#define FEED_NAME_MAX 100   /* the feed loader's limit */
-#define TABLE_NAME_MAX 80   /* ServiceNow table names */
-#define SMALL_SAMPLE 20     /* below this, say the guesses are weak */
+#define FEED_NAME_MAX 100 /* the feed loader's limit */
+#define TABLE_NAME_MAX 80 /* ServiceNow table names */
+#define SMALL_SAMPLE 20   /* below this, say the guesses are weak */
 
 static const char usage[] =
     "usage: isload init [options] INPUT... [-o FILE]\n\n"
@@ -57,9 +57,9 @@ static const char usage[] =
 
 /* One output field: an input field seen in the sample. */
 struct col {
-    char *source;         /* input field name */
-    char column[40];      /* staging column: u_ + snake case, unique */
-    struct isl_guess *g;  /* values seen */
+    char *source;        /* input field name */
+    char column[40];     /* staging column: u_ + snake case, unique */
+    struct isl_guess *g; /* values seen */
 };
 
 struct cols {
@@ -163,9 +163,9 @@ static bool name_ok(const char *s, size_t max)
 /* Feed name from a path: base name, known extensions off, snake case. */
 static void name_from_path(char *out, size_t size, const char *path)
 {
-    static const char *const exts[] = {".gz",    ".csv",  ".tsv", ".txt",
-                                       ".json",  ".ndjson", ".jsonl",
-                                       ".xml",   NULL};
+    static const char *const exts[] = {".gz",    ".csv",  ".tsv",
+                                       ".txt",   ".json", ".ndjson",
+                                       ".jsonl", ".xml",  NULL};
     const char *base = strrchr(path, '/');
     char tmp[256];
     size_t n;
@@ -230,8 +230,8 @@ static void name_columns(struct cols *cs)
                     keep = ISL_GUESS_COLUMN_MAX - (size_t)ns;
                 while (keep > 0 && base[keep - 1] == '_')
                     keep--;
-                snprintf(c->column, sizeof(c->column), "u_%.*s%s",
-                         (int)keep, base, suf);
+                snprintf(c->column, sizeof(c->column), "u_%.*s%s", (int)keep,
+                         base, suf);
             }
         }
     }
@@ -302,8 +302,8 @@ static json_t *input_json(const struct init_opts *io, enum isl_format fmt,
     if (o->max_field)
         rc |= set(in, "max_field_size", json_integer((json_int_t)o->max_field));
     if (o->max_record)
-        rc |= set(in, "max_record_size",
-                  json_integer((json_int_t)o->max_record));
+        rc |=
+            set(in, "max_record_size", json_integer((json_int_t)o->max_record));
     if (rc) {
         json_decref(in);
         return NULL;
@@ -329,23 +329,22 @@ static void report_columns(const struct cols *cs,
             fprintf(stderr, "%s%s", k ? ", " : " ", r->formats[k]);
         if (r->why[0])
             fprintf(stderr, " (%s)", r->why);
-        fprintf(stderr, "; %llu empty of %llu",
-                (unsigned long long)r->empty, (unsigned long long)r->values);
+        fprintf(stderr, "; %llu empty of %llu", (unsigned long long)r->empty,
+                (unsigned long long)r->values);
         if (r->nulls)
             fprintf(stderr, " (%llu NULL)", (unsigned long long)r->nulls);
         if (r->required)
             fprintf(stderr, ", required");
         if (r->length_max)
-            fprintf(stderr, "; longest %zu chars, length max %zu",
-                    r->max_chars, r->length_max);
+            fprintf(stderr, "; longest %zu chars, length max %zu", r->max_chars,
+                    r->length_max);
         fputc('\n', stderr);
     }
 }
 
 /* Choose the key, print the candidates and why. Returns the index or -1. */
 static long choose_key(const struct cols *cs,
-                       const struct isl_guess_result *const *res,
-                       uint64_t rows)
+                       const struct isl_guess_result *const *res, uint64_t rows)
 {
     const char **names = calloc(cs->n + 1, sizeof(*names));
     size_t *idx = calloc(cs->n + 1, sizeof(*idx));
@@ -364,8 +363,9 @@ static long choose_key(const struct cols *cs,
         fprintf(stderr, "# key: none: no column is unique and never empty "
                         "in the sample; add \"key\" by hand\n");
     } else {
-        fprintf(stderr, "# key candidates (unique and never empty in %llu "
-                        "rows):",
+        fprintf(stderr,
+                "# key candidates (unique and never empty in %llu "
+                "rows):",
                 (unsigned long long)rows);
         for (size_t j = 0; j < k; j++) {
             const char *why;
@@ -385,10 +385,10 @@ static long choose_key(const struct cols *cs,
 }
 
 static json_t *build_feed(const struct init_opts *io, const struct cols *cs,
-                          const struct isl_guess_result *const *res,
-                          long key, enum isl_format fmt, char delimiter,
-                          const char *name, const char *table,
-                          const char *first_input, uint64_t rows)
+                          const struct isl_guess_result *const *res, long key,
+                          enum isl_format fmt, char delimiter, const char *name,
+                          const char *table, const char *first_input,
+                          uint64_t rows)
 {
     json_t *feed = json_object();
     json_t *fields = json_array();
@@ -439,16 +439,17 @@ static FILE *open_output(const struct init_opts *io)
 
     if (!io->output || strcmp(io->output, "-") == 0)
         return stdout;
-    fd = open(io->output,
-              O_WRONLY | O_CREAT | (io->force ? O_TRUNC : O_EXCL), 0666);
+    fd = open(io->output, O_WRONLY | O_CREAT | (io->force ? O_TRUNC : O_EXCL),
+              0666);
     if (fd < 0) {
         if (errno == EEXIST)
-            isl_cli_usage_error("init", "%s exists (use --force to "
-                                        "overwrite it)",
+            isl_cli_usage_error("init",
+                                "%s exists (use --force to "
+                                "overwrite it)",
                                 io->output);
         else
-            fprintf(stderr, "isload init: cannot write %s: %s\n",
-                    io->output, strerror(errno));
+            fprintf(stderr, "isload init: cannot write %s: %s\n", io->output,
+                    strerror(errno));
         return NULL;
     }
     if (!(f = fdopen(fd, "w"))) {
@@ -494,9 +495,10 @@ static int parse_args(struct init_opts *io, int argc, char **argv)
             errno = 0;
             v = strtoull(optarg, &end, 10);
             if (errno || end == optarg || *end || optarg[0] == '-' || !v)
-                return isl_cli_usage_error("init", "bad --sample '%s' "
-                                                   "(a number of rows, "
-                                                   "at least 1)",
+                return isl_cli_usage_error("init",
+                                           "bad --sample '%s' "
+                                           "(a number of rows, "
+                                           "at least 1)",
                                            optarg);
             io->sample = v;
             break;
@@ -504,16 +506,18 @@ static int parse_args(struct init_opts *io, int argc, char **argv)
         case 'N':
             if (!name_ok(optarg, FEED_NAME_MAX))
                 return isl_cli_usage_error(
-                    "init", "'%s' is not a feed name (lower case letters, "
-                            "digits, _; starts with a letter)",
+                    "init",
+                    "'%s' is not a feed name (lower case letters, "
+                    "digits, _; starts with a letter)",
                     optarg);
             io->name = optarg;
             break;
         case 'T':
             if (!name_ok(optarg, TABLE_NAME_MAX))
                 return isl_cli_usage_error(
-                    "init", "'%s' is not a ServiceNow table name (lower "
-                            "case letters, digits and _, at most 80)",
+                    "init",
+                    "'%s' is not a ServiceNow table name (lower "
+                    "case letters, digits and _, at most 80)",
                     optarg);
             io->staging_table = optarg;
             break;
@@ -603,8 +607,9 @@ static int init_run(int argc, char **argv)
 
     if (cols.n == 0) {
         if (bad)
-            fprintf(stderr, "isload init: no good rows in the sample "
-                            "(%llu with reader errors, first shown above)\n",
+            fprintf(stderr,
+                    "isload init: no good rows in the sample "
+                    "(%llu with reader errors, first shown above)\n",
                     (unsigned long long)bad);
         else
             fprintf(stderr, "isload init: no fields found in %s\n", first);
@@ -654,14 +659,15 @@ static int init_run(int argc, char **argv)
         fprintf(stderr, "# %llu rows with reader errors skipped\n",
                 (unsigned long long)bad);
     if (rows < SMALL_SAMPLE)
-        fprintf(stderr, "# only %llu rows: guesses from so few values are "
-                        "weak\n",
+        fprintf(stderr,
+                "# only %llu rows: guesses from so few values are "
+                "weak\n",
                 (unsigned long long)rows);
     report_columns(&cols, res);
     key = choose_key(&cols, res, rows);
 
-    feed = build_feed(&io, &cols, res, key, fmt, delimiter, name, table,
-                      first, rows);
+    feed = build_feed(&io, &cols, res, key, fmt, delimiter, name, table, first,
+                      rows);
     if (!feed)
         goto nomem;
     if (!(out = open_output(&io)))

@@ -198,8 +198,7 @@ static int inspect_run(int argc, char **argv)
             if (isl_buf_addf(&preview, "  %s:%llu: ", row->pos.file,
                              (unsigned long long)(row->pos.line
                                                       ? row->pos.line
-                                                      : row->pos.record)) <
-                    0 ||
+                                                      : row->pos.record)) < 0 ||
                 isl_jsonw_row(&preview, row) < 0 ||
                 isl_buf_addc(&preview, '\n') < 0)
                 goto nomem;
@@ -219,8 +218,7 @@ static int inspect_run(int argc, char **argv)
         FILE *o = emit == stdout ? stderr : stdout;
 
         if (r) {
-            fprintf(o, "format: %s%s\n",
-                    isl_format_name(isl_reader_format(r)),
+            fprintf(o, "format: %s%s\n", isl_format_name(isl_reader_format(r)),
                     isl_reader_is_gzip(r) ? " (gzip)" : "");
         }
         fprintf(o, "fields (%zu):", cols.n);

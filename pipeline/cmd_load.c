@@ -87,14 +87,14 @@ struct threshold {
 struct load {
     struct isl_report *report;
     struct isl_rejects *rejects;
-    char *rejects_path;    /* given, or NULL for RUN_DIR/rejects.EXT */
+    char *rejects_path; /* given, or NULL for RUN_DIR/rejects.EXT */
     const char *run_dir;
     struct isl_stream *stream;
     struct isl_loader *loader;
-    struct isl_error err;  /* loader failure from inside the sink */
+    struct isl_error err; /* loader failure from inside the sink */
     struct threshold th;
-    bool over;             /* the threshold was passed */
-    bool failed;           /* the loader aborted */
+    bool over;   /* the threshold was passed */
+    bool failed; /* the loader aborted */
 };
 
 static int parse_threshold(const char *s, struct threshold *t)
@@ -269,9 +269,24 @@ static void make_run_id(char *buf, size_t n)
 static int load_run(int argc, char **argv)
 {
     enum {
-        O_INSTANCE = ISL_OPT_READER_LAST + 1, O_MODE, O_BATCH, O_BATCH_BYTES,
-        O_CONC, O_ORDERED, O_KEYS, O_CORR, O_POLL, O_TIMEOUT, O_MAXERR,
-        O_CREDS, O_CA, O_PROXY, O_STATE, O_REPORT, O_REJECTS, O_LOG,
+        O_INSTANCE = ISL_OPT_READER_LAST + 1,
+        O_MODE,
+        O_BATCH,
+        O_BATCH_BYTES,
+        O_CONC,
+        O_ORDERED,
+        O_KEYS,
+        O_CORR,
+        O_POLL,
+        O_TIMEOUT,
+        O_MAXERR,
+        O_CREDS,
+        O_CA,
+        O_PROXY,
+        O_STATE,
+        O_REPORT,
+        O_REJECTS,
+        O_LOG,
         O_LOG_BODIES
     };
     static const struct option longopts[] = {
@@ -351,8 +366,9 @@ static int load_run(int argc, char **argv)
             else if (strcmp(optarg, "single") == 0)
                 lo.mode = ISL_MODE_SINGLE;
             else {
-                isl_cli_usage_error("load", "unknown mode '%s' (multiple or "
-                                            "single)",
+                isl_cli_usage_error("load",
+                                    "unknown mode '%s' (multiple or "
+                                    "single)",
                                     optarg);
                 goto out;
             }
@@ -399,8 +415,9 @@ static int load_run(int argc, char **argv)
         case O_MAXERR:
             max_errors = optarg;
             if (parse_threshold(optarg, &ld.th) < 0) {
-                isl_cli_usage_error("load", "bad --max-errors '%s' (N or "
-                                            "P%%)",
+                isl_cli_usage_error("load",
+                                    "bad --max-errors '%s' (N or "
+                                    "P%%)",
                                     optarg);
                 goto out;
             }
@@ -526,8 +543,8 @@ static int load_run(int argc, char **argv)
         fprintf(stderr, "isload load: run %s: feed %s -> %s%s%s (%s, %s)\n",
                 run_id, feed->name, instance,
                 instance[strlen(instance) - 1] == '/' ? "" : "/",
-                feed->staging_table, lo.mode == ISL_MODE_SINGLE ? "single"
-                                                                : "multiple",
+                feed->staging_table,
+                lo.mode == ISL_MODE_SINGLE ? "single" : "multiple",
                 isl_creds_describe(&creds, how, sizeof(how)));
     }
     if (isl_stream_open(&ld.stream, (const char *const *)argv + optind + 1,
@@ -546,8 +563,7 @@ static int load_run(int argc, char **argv)
             uint64_t done = isl_report_outcomes(ld.report);
 
             isl_progress_draw(
-                &prog,
-                "  read %llu, outcomes %llu (%llu errors), %.0f rows/s",
+                &prog, "  read %llu, outcomes %llu (%llu errors), %.0f rows/s",
                 (unsigned long long)isl_report_rows_read(ld.report),
                 (unsigned long long)done,
                 (unsigned long long)isl_report_outcome_errors(ld.report),
@@ -568,8 +584,8 @@ static int load_run(int argc, char **argv)
             size_t ncols = isl_reader_columns(r, &cols);
 
             checked = r;
-            if (isl_chain_check_columns(chain, isl_reader_name(r), cols,
-                                        ncols, &err) < 0)
+            if (isl_chain_check_columns(chain, isl_reader_name(r), cols, ncols,
+                                        &err) < 0)
                 goto fatal_drain;
         }
         rc = rc == ISL_EROW ? isl_chain_reader_error(chain, row, &err, &sink)
@@ -580,8 +596,7 @@ static int load_run(int argc, char **argv)
             goto fatal_drain;
         }
     }
-    if (!ld.over && !ld.failed &&
-        isl_chain_finish(chain, &sink, &err) < 0)
+    if (!ld.over && !ld.failed && isl_chain_finish(chain, &sink, &err) < 0)
         goto fatal_drain;
     {
         struct isl_report_load info = {0};
@@ -613,15 +628,13 @@ static int load_run(int argc, char **argv)
         info.aborted = ld.failed;
         info.abort_reason = ld.failed ? ld.err.msg : NULL;
         /* rows the chain accepted but the loader never sent */
-        info.rows_not_sent =
-            isl_report_rows_valid(ld.report) - ls->rows_sent;
+        info.rows_not_sent = isl_report_rows_valid(ld.report) - ls->rows_sent;
         isl_report_set_load(ld.report, &info);
     }
     isl_progress_end(&prog);
     isl_report_finish(ld.report, ld.over);
     snprintf(path, sizeof(path), "%s/report.json", run_dir);
-    if (isl_report_write(ld.report, report_path ? report_path : path, &err) <
-        0)
+    if (isl_report_write(ld.report, report_path ? report_path : path, &err) < 0)
         goto fatal;
     if (!quiet)
         isl_report_print(ld.report, stdout);
@@ -633,8 +646,9 @@ static int load_run(int argc, char **argv)
                         "up (see the report)\n");
         status = ISL_EXIT_THRESHOLD;
     } else if (ld.over) {
-        fprintf(stderr, "isload load: error threshold %s exceeded; sending "
-                        "stopped\n",
+        fprintf(stderr,
+                "isload load: error threshold %s exceeded; sending "
+                "stopped\n",
                 max_errors);
         status = ISL_EXIT_THRESHOLD;
     } else {

@@ -129,8 +129,7 @@ static int on_reject(void *p, const struct isl_verdict *v)
 
         rc = isl_rejects_write(vd->rejects, v,
                                r ? isl_reader_format(r) : ISL_FMT_CSV,
-                               r ? isl_reader_delimiter(r) : ',', cols,
-                               ncols);
+                               r ? isl_reader_delimiter(r) : ',', cols, ncols);
         if (rc < 0)
             return vd->io_error = rc;
     }
@@ -237,8 +236,7 @@ static int validate_run(int argc, char **argv)
             max_errors = optarg;
             if (parse_threshold(optarg, &th) < 0) {
                 isl_cli_usage_error("validate",
-                                    "bad --max-errors '%s' (N or P%%)",
-                                    optarg);
+                                    "bad --max-errors '%s' (N or P%%)", optarg);
                 goto out;
             }
             break;
@@ -259,9 +257,8 @@ static int validate_run(int argc, char **argv)
         }
     }
     if (argc - optind < 2) {
-        isl_cli_usage_error("validate", argc == optind
-                                            ? "no FEED given"
-                                            : "no INPUT given");
+        isl_cli_usage_error("validate", argc == optind ? "no FEED given"
+                                                       : "no INPUT given");
         goto out;
     }
     if (isl_feed_load(&feed, argv[optind], &all, &err) < 0) {
@@ -296,8 +293,8 @@ static int validate_run(int argc, char **argv)
     if (emit_path) {
         vd.emit = strcmp(emit_path, "-") == 0 ? stdout : fopen(emit_path, "w");
         if (!vd.emit) {
-            fprintf(stderr, "isload validate: cannot write %s: %s\n",
-                    emit_path, strerror(errno));
+            fprintf(stderr, "isload validate: cannot write %s: %s\n", emit_path,
+                    strerror(errno));
             goto out;
         }
         if (vd.emit == stdout)
@@ -322,8 +319,8 @@ static int validate_run(int argc, char **argv)
             size_t ncols = isl_reader_columns(r, &cols);
 
             checked = r;
-            if (isl_chain_check_columns(chain, isl_reader_name(r), cols,
-                                        ncols, &err) < 0)
+            if (isl_chain_check_columns(chain, isl_reader_name(r), cols, ncols,
+                                        &err) < 0)
                 goto fatal;
         }
         rc = rc == ISL_EROW ? isl_chain_reader_error(chain, row, &err, &sink)
@@ -335,20 +332,18 @@ static int validate_run(int argc, char **argv)
             uint64_t total = isl_stream_bytes_total(vd.stream);
             double dt = isl_progress_elapsed(&prog);
 
-            isl_progress_draw(&prog, "  %llu rows, %.1f MB/s, %.0f%%",
-                              (unsigned long long)isl_report_rows_read(
-                                  vd.report),
-                              (double)bytes / 1e6 / dt,
-                              total ? 100.0 * (double)bytes / (double)total
-                                    : 0.0);
+            isl_progress_draw(
+                &prog, "  %llu rows, %.1f MB/s, %.0f%%",
+                (unsigned long long)isl_report_rows_read(vd.report),
+                (double)bytes / 1e6 / dt,
+                total ? 100.0 * (double)bytes / (double)total : 0.0);
         }
     }
     if (isl_chain_finish(chain, &sink, &err) < 0)
         goto fatal;
     isl_progress_end(&prog);
     if (vd.emit && vd.emitbuf.len &&
-        fwrite(vd.emitbuf.data, 1, vd.emitbuf.len, vd.emit) !=
-            vd.emitbuf.len) {
+        fwrite(vd.emitbuf.data, 1, vd.emitbuf.len, vd.emit) != vd.emitbuf.len) {
         vd.io_error = ISL_EIO;
         goto sink_fail;
     }
@@ -377,7 +372,7 @@ static int validate_run(int argc, char **argv)
     }
     if (!quiet)
         isl_report_print(vd.report, stdout);
-    status = over ? ISL_EXIT_THRESHOLD
+    status = over                                  ? ISL_EXIT_THRESHOLD
              : isl_report_rows_rejected(vd.report) ? ISL_EXIT_ROWS
                                                    : ISL_EXIT_OK;
     goto out;

@@ -54,11 +54,11 @@ struct csv_ctx {
     uint64_t offset; /* byte offset of the next segment */
     bool prev_cr;    /* the previous segment ended with CR */
 
-    bool in_record;        /* a record has started and not ended */
-    uint64_t rec_line;     /* where the open record started */
+    bool in_record;    /* a record has started and not ended */
+    uint64_t rec_line; /* where the open record started */
     uint64_t rec_offset;
-    uint64_t records;      /* records completed (header included) */
-    uint64_t quote_line;   /* line where the open quote started, or 0 */
+    uint64_t records;    /* records completed (header included) */
+    uint64_t quote_line; /* line where the open quote started, or 0 */
     bool row_ready;
     bool row_out; /* a row was returned; its values are in rowbuf */
 
@@ -67,8 +67,8 @@ struct csv_ctx {
     size_t *lens;
     size_t nfields, afields;
     size_t record_bytes;
-    bool oversize;          /* a field or the record passed its cap */
-    size_t oversize_field;  /* 1-based field that did, 0 = record */
+    bool oversize;         /* a field or the record passed its cap */
+    size_t oversize_field; /* 1-based field that did, 0 = record */
 
     bool header_done;
     char **names; /* column names (header or configured) */
@@ -162,8 +162,8 @@ static int ensure_names(struct csv_ctx *c, size_t n)
     char tmp[32];
 
     while (c->nnames < n) {
-        int k = snprintf(tmp, sizeof(tmp), "_extra_%zu",
-                         c->nnames - c->ncols + 1);
+        int k =
+            snprintf(tmp, sizeof(tmp), "_extra_%zu", c->nnames - c->ncols + 1);
         if (add_name(c, tmp, (size_t)k) < 0)
             return ISL_ENOMEM;
     }
@@ -296,9 +296,8 @@ static int feed(struct isl_reader *r, struct csv_ctx *c, const char *s,
         s = c->esc;
     }
     if (len && csv_parse(&c->parser, s, len, cb_field, cb_record, r) != len)
-        return isl_reader__parse_error(
-            r, err, c->line, c->offset, "%s",
-            csv_strerror(csv_error(&c->parser)));
+        return isl_reader__parse_error(r, err, c->line, c->offset, "%s",
+                                       csv_strerror(csv_error(&c->parser)));
     if (c->parser.pstate == LIBCSV_FIELD_BEGUN && c->parser.quoted) {
         if (!was_quoted || !c->quote_line)
             c->quote_line = c->line;
@@ -443,9 +442,8 @@ static int build_row(struct isl_reader *r, struct csv_ctx *c,
         if (c->oversize_field)
             return isl_reader__row_error(
                 r, &c->row, err,
-                c->oversize_field <= c->ncols
-                    ? c->names[c->oversize_field - 1]
-                    : NULL,
+                c->oversize_field <= c->ncols ? c->names[c->oversize_field - 1]
+                                              : NULL,
                 "field_size", "value of field %zu is longer than %zu bytes",
                 c->oversize_field, r->opts.max_field);
         return isl_reader__row_error(r, &c->row, err, NULL, "record_size",
@@ -454,14 +452,14 @@ static int build_row(struct isl_reader *r, struct csv_ctx *c,
     }
     if (c->nfields != c->ncols && !(r->opts.lenient && c->nfields < c->ncols))
         return isl_reader__row_error(r, &c->row, err, NULL, "field_count",
-                                     "expected %zu fields, found %zu",
-                                     c->ncols, c->nfields);
+                                     "expected %zu fields, found %zu", c->ncols,
+                                     c->nfields);
     /* one pass over all values; find the field only when one is bad */
     if (utf8 && c->rowbuf.len &&
         isl_utf8_valid_prefix(c->rowbuf.data, c->rowbuf.len) != c->rowbuf.len)
         for (size_t i = 0; i < c->nfields; i++) {
-            size_t ok = isl_utf8_valid_prefix(c->fields[i].value,
-                                              c->fields[i].len);
+            size_t ok =
+                isl_utf8_valid_prefix(c->fields[i].value, c->fields[i].len);
             if (ok != c->fields[i].len)
                 return isl_reader__row_error(
                     r, &c->row, err, c->names[i], "encoding",

@@ -41,28 +41,28 @@ struct isl_chain {
     const struct isl_feed *feed;
     size_t nf;
 
-    size_t *src_idx;          /* cached input index per field */
-    const char **src_name;    /* name pointer at that index */
-    struct isl_buf *fbuf;     /* final value per field */
-    struct isl_buf scratch;   /* stage output not yet kept */
-    struct isl_buf text;      /* reason strings of the current row */
+    size_t *src_idx;        /* cached input index per field */
+    const char **src_name;  /* name pointer at that index */
+    struct isl_buf *fbuf;   /* final value per field */
+    struct isl_buf scratch; /* stage output not yet kept */
+    struct isl_buf text;    /* reason strings of the current row */
     struct reason_rec *rrec;
     struct isl_reason *reasons;
     size_t nreasons, areasons;
 
-    struct isl_field *out;    /* staging row fields */
+    struct isl_field *out; /* staging row fields */
     size_t aout;
-    const char **tcols;       /* tf_row view */
+    const char **tcols; /* tf_row view */
     const char **tvals;
     size_t *tlens;
-    bool *used;               /* input fields used as a source */
+    bool *used; /* input fields used as a source */
     size_t aused;
     struct isl_row out_row;
     uint64_t row_id;
 
-    FILE *spill;              /* deferred feeds: rows awaiting finish */
-    struct isl_buf spillbuf;  /* one replayed record */
-    const char **columns;     /* feed columns, for isl_chain_columns */
+    FILE *spill;             /* deferred feeds: rows awaiting finish */
+    struct isl_buf spillbuf; /* one replayed record */
+    const char **columns;    /* feed columns, for isl_chain_columns */
 };
 
 static int nomem(struct isl_error *err)
@@ -108,8 +108,7 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
     return 0;
 }
 
-size_t isl_chain_columns(const struct isl_chain *c,
-                         const char *const **columns)
+size_t isl_chain_columns(const struct isl_chain *c, const char *const **columns)
 {
     *columns = c->columns;
     return c->nf;
@@ -135,12 +134,11 @@ int isl_chain_check_columns(struct isl_chain *c, const char *input,
                          c->feed->fields[i].source);
     }
     if (missing.len) {
-        rc = isl_error_set(err, ISL_ECONFIG, "chain",
-                           "the input has no field %s (it has %zu: %s%s%s%s)",
-                           missing.data, ncolumns, columns[0],
-                           ncolumns > 1 ? ", " : "",
-                           ncolumns > 1 ? columns[1] : "",
-                           ncolumns > 2 ? ", ..." : "");
+        rc = isl_error_set(
+            err, ISL_ECONFIG, "chain",
+            "the input has no field %s (it has %zu: %s%s%s%s)", missing.data,
+            ncolumns, columns[0], ncolumns > 1 ? ", " : "",
+            ncolumns > 1 ? columns[1] : "", ncolumns > 2 ? ", ..." : "");
         isl_error_at(err, input, 1, UINT64_MAX);
     }
     isl_buf_free(&missing);
@@ -178,9 +176,8 @@ static size_t add_text(struct isl_chain *c, const char *s, size_t n)
     return at;
 }
 
-static int add_reason(struct isl_chain *c, const char *column,
-                      const char *rule, const char *message,
-                      const char *value, size_t value_len)
+static int add_reason(struct isl_chain *c, const char *column, const char *rule,
+                      const char *message, const char *value, size_t value_len)
 {
     struct reason_rec *r;
 
@@ -357,8 +354,10 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
             char msg[300];
 
             if (!source_of(c, i, in))
-                snprintf(msg, sizeof(msg), "required field '%.200s' is "
-                                           "missing", f->source);
+                snprintf(msg, sizeof(msg),
+                         "required field '%.200s' is "
+                         "missing",
+                         f->source);
             else
                 snprintf(msg, sizeof(msg), "required value is empty");
             if (add_reason(c, f->column, "required", msg, raw, rawlen) < 0)
@@ -388,8 +387,8 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
                 in->fields[c->src_idx[i]].name == c->src_name[i])
                 c->used[c->src_idx[i]] = true;
         for (size_t k = 0; k < in->n; k++) {
-            bool listed = c->used[k] || isl_feed_column_index(
-                                            feed, in->fields[k].name) >= 0;
+            bool listed = c->used[k] ||
+                          isl_feed_column_index(feed, in->fields[k].name) >= 0;
 
             if (listed)
                 continue;
@@ -463,8 +462,8 @@ static int spill_row(struct isl_chain *c, const struct isl_row *in,
         put_u64(c->spill, in->pos.line) < 0 ||
         put_u64(c->spill, in->pos.record) < 0 ||
         put_u64(c->spill, in->pos.offset) < 0 ||
-        put_str(c->spill, file, strlen(file)) < 0 || put_row(c->spill, in) < 0 ||
-        put_row(c->spill, &c->out_row) < 0)
+        put_str(c->spill, file, strlen(file)) < 0 ||
+        put_row(c->spill, in) < 0 || put_row(c->spill, &c->out_row) < 0)
         return isl_error_set(err, ISL_EIO, "chain",
                              "cannot write the spill file");
     return 0;
@@ -547,8 +546,7 @@ struct replay {
 };
 
 static int get_rowdata(struct isl_chain *c, FILE *f, struct isl_field **fields,
-                       size_t *afields, size_t *n, size_t **offs,
-                       size_t *aoffs)
+                       size_t *afields, size_t *n, size_t **offs, size_t *aoffs)
 {
     uint64_t count;
 
@@ -577,8 +575,7 @@ static int get_rowdata(struct isl_chain *c, FILE *f, struct isl_field **fields,
             return -1;
         (*offs)[i] = c->spillbuf.len;
         (*fields)[i / 2].len = len; /* value length (names overwritten) */
-        if (len && fread(c->spillbuf.data + c->spillbuf.len, 1, len, f) !=
-                       len)
+        if (len && fread(c->spillbuf.data + c->spillbuf.len, 1, len, f) != len)
             return -1;
         c->spillbuf.len += len;
         if (isl_buf_addc(&c->spillbuf, '\0') < 0)
@@ -626,16 +623,16 @@ int isl_chain_finish(struct isl_chain *c, const struct isl_chain_sink *sink,
             get_u64(c->spill, &in.pos.offset) < 0 ||
             get_u64(c->spill, &filelen) < 0 ||
             isl_buf_reserve(&c->spillbuf, filelen) < 0 ||
-            (filelen && fread(c->spillbuf.data, 1, filelen, c->spill) !=
-                            filelen)) {
+            (filelen &&
+             fread(c->spillbuf.data, 1, filelen, c->spill) != filelen)) {
             rc = isl_error_set(err, ISL_EIO, "chain", "corrupt spill file");
             break;
         }
         c->spillbuf.len = filelen;
         isl_buf_addc(&c->spillbuf, '\0');
         fileoff = 0;
-        if (get_rowdata(c, c->spill, &infields, &ain, &nin, &inoffs,
-                        &ainoffs) < 0 ||
+        if (get_rowdata(c, c->spill, &infields, &ain, &nin, &inoffs, &ainoffs) <
+                0 ||
             grow_out(c, 1) < 0) {
             rc = isl_error_set(err, ISL_EIO, "chain", "corrupt spill file");
             break;
@@ -646,8 +643,7 @@ int isl_chain_finish(struct isl_chain *c, const struct isl_chain_sink *sink,
             if (get_rowdata(c, c->spill, &c->out, &aout, &nout, &outoffs,
                             &aoutoffs) < 0 ||
                 grow_out(c, nout) < 0) {
-                rc = isl_error_set(err, ISL_EIO, "chain",
-                                   "corrupt spill file");
+                rc = isl_error_set(err, ISL_EIO, "chain", "corrupt spill file");
                 break;
             }
         }

@@ -116,8 +116,8 @@ static int split_columns(struct isl_cli_reader *cr, const char *arg)
     return 0;
 }
 
-int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd,
-                          int opt, const char *arg)
+int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd, int opt,
+                          const char *arg)
 {
     struct isl_reader_opts *o = &cr->opts;
     int c;

@@ -48,20 +48,22 @@ enum {
 };
 
 /* getopt_long entries for the reader options (spread into a table). */
-#define ISL_READER_LONGOPTS                                                   \
-    {"format", required_argument, NULL, ISL_OPT_FORMAT},                      \
-        {"delimiter", required_argument, NULL, ISL_OPT_DELIMITER},            \
-        {"quote", required_argument, NULL, ISL_OPT_QUOTE},                    \
-        {"escape", required_argument, NULL, ISL_OPT_ESCAPE},                  \
-        {"no-header", no_argument, NULL, ISL_OPT_NO_HEADER},                  \
-        {"columns", required_argument, NULL, ISL_OPT_COLUMNS},                \
-        {"lenient", no_argument, NULL, ISL_OPT_LENIENT},                      \
-        {"encoding", required_argument, NULL, ISL_OPT_ENCODING},              \
-        {"record-path", required_argument, NULL, ISL_OPT_RECORD_PATH},        \
-        {"records-path", required_argument, NULL, ISL_OPT_RECORDS_PATH},     \
-        {"flatten", no_argument, NULL, ISL_OPT_FLATTEN},                      \
-        {"max-field-size", required_argument, NULL, ISL_OPT_MAX_FIELD},       \
-        {"max-record-size", required_argument, NULL, ISL_OPT_MAX_RECORD}
+#define ISL_READER_LONGOPTS                                                    \
+    {"format", required_argument, NULL, ISL_OPT_FORMAT},                       \
+        {"delimiter", required_argument, NULL, ISL_OPT_DELIMITER},             \
+        {"quote", required_argument, NULL, ISL_OPT_QUOTE},                     \
+        {"escape", required_argument, NULL, ISL_OPT_ESCAPE},                   \
+        {"no-header", no_argument, NULL, ISL_OPT_NO_HEADER},                   \
+        {"columns", required_argument, NULL, ISL_OPT_COLUMNS},                 \
+        {"lenient", no_argument, NULL, ISL_OPT_LENIENT},                       \
+        {"encoding", required_argument, NULL, ISL_OPT_ENCODING},               \
+        {"record-path", required_argument, NULL, ISL_OPT_RECORD_PATH},         \
+        {"records-path", required_argument, NULL, ISL_OPT_RECORDS_PATH},       \
+        {"flatten", no_argument, NULL, ISL_OPT_FLATTEN},                       \
+        {"max-field-size", required_argument, NULL, ISL_OPT_MAX_FIELD},        \
+    {                                                                          \
+        "max-record-size", required_argument, NULL, ISL_OPT_MAX_RECORD         \
+    }
 
 /* Help text for the reader options. */
 extern const char isl_cli_reader_help[];
@@ -77,8 +79,8 @@ struct isl_cli_reader {
  * Apply one reader option (opt is an ISL_OPT_* id, arg its argument).
  * Returns 0, or prints a usage error and returns ISL_EXIT_USAGE.
  */
-int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd,
-                          int opt, const char *arg);
+int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd, int opt,
+                          const char *arg);
 
 void isl_cli_reader_free(struct isl_cli_reader *cr);
 

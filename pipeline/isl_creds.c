@@ -109,8 +109,7 @@ static int from_file(struct isl_creds *c, const char *path,
             break;
         }
         if (set(dst, v) < 0) {
-            rc = isl_error_set(err, ISL_ENOMEM, "credentials",
-                               "out of memory");
+            rc = isl_error_set(err, ISL_ENOMEM, "credentials", "out of memory");
             break;
         }
     }
@@ -122,8 +121,7 @@ static int from_file(struct isl_creds *c, const char *path,
     return rc;
 }
 
-int isl_creds_load(struct isl_creds *c, const char *file,
-                   struct isl_error *err)
+int isl_creds_load(struct isl_creds *c, const char *file, struct isl_error *err)
 {
     int rc;
 
@@ -134,9 +132,9 @@ int isl_creds_load(struct isl_creds *c, const char *file,
             return rc;
         }
     } else {
-        static const char *const names[] = {
-            "ISLOAD_USER", "ISLOAD_PASSWORD", "ISLOAD_CLIENT_ID",
-            "ISLOAD_CLIENT_SECRET"};
+        static const char *const names[] = {"ISLOAD_USER", "ISLOAD_PASSWORD",
+                                            "ISLOAD_CLIENT_ID",
+                                            "ISLOAD_CLIENT_SECRET"};
         char **dst[] = {&c->user, &c->password, &c->client_id,
                         &c->client_secret};
 

@@ -39,8 +39,7 @@ int isl_creds_load(struct isl_creds *c, const char *file,
                    struct isl_error *err);
 
 /* "basic auth as USER", "oauth (password grant) as USER", ... */
-const char *isl_creds_describe(const struct isl_creds *c, char *buf,
-                               size_t n);
+const char *isl_creds_describe(const struct isl_creds *c, char *buf, size_t n);
 
 void isl_creds_free(struct isl_creds *c);
 

@@ -25,15 +25,15 @@ enum isl_code {
 };
 
 struct isl_error {
-    int code;          /* one of enum isl_code */
-    char where[32];    /* module that detected it: "in_csv", "gzip", ... */
-    char file[256];    /* input name, "-" shown as "<stdin>" */
-    uint64_t line;     /* 1-based line, 0 when not known */
-    uint64_t record;   /* 1-based record number (JSON arrays), 0 if none */
-    uint64_t offset;   /* byte offset in the file, UINT64_MAX if not known */
-    char field[128];   /* field name or "" */
-    char rule[32];     /* short machine name of the rule broken, or "" */
-    char msg[512];     /* one line, lower case, no full stop */
+    int code;        /* one of enum isl_code */
+    char where[32];  /* module that detected it: "in_csv", "gzip", ... */
+    char file[256];  /* input name, "-" shown as "<stdin>" */
+    uint64_t line;   /* 1-based line, 0 when not known */
+    uint64_t record; /* 1-based record number (JSON arrays), 0 if none */
+    uint64_t offset; /* byte offset in the file, UINT64_MAX if not known */
+    char field[128]; /* field name or "" */
+    char rule[32];   /* short machine name of the rule broken, or "" */
+    char msg[512];   /* one line, lower case, no full stop */
 };
 
 /* Reset err to "no error". */
@@ -45,8 +45,7 @@ void isl_error_clear(struct isl_error *err);
  * callers can write `return isl_error_set(err, ISL_EPARSE, "in_csv", ...)`.
  */
 int isl_error_set(struct isl_error *err, int code, const char *where,
-                  const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Set the location part of err. file may be NULL (left unchanged). */
 void isl_error_at(struct isl_error *err, const char *file, uint64_t line,

@@ -28,11 +28,10 @@ struct checker {
     int mistakes;
 };
 
-static void mistake(struct checker *ck, const char *path, const char *fmt,
-                    ...) __attribute__((format(printf, 3, 4)));
+static void mistake(struct checker *ck, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void mistake(struct checker *ck, const char *path, const char *fmt,
-                    ...)
+static void mistake(struct checker *ck, const char *path, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -47,8 +46,8 @@ static void mistake(struct checker *ck, const char *path, const char *fmt,
         snprintf(ck->err->rule, sizeof(ck->err->rule), "feed");
     }
     if (ck->all)
-        isl_buf_addf(ck->all, "%s: %s%s%s\n", ck->file, path,
-                     *path ? ": " : "", msg);
+        isl_buf_addf(ck->all, "%s: %s%s%s\n", ck->file, path, *path ? ": " : "",
+                     msg);
 }
 
 /* A stage error already carries its path in err->msg. */
@@ -77,7 +76,8 @@ static void check_keys(struct checker *ck, const char *path, json_t *obj,
     const char *k;
     json_t *v;
 
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         bool known = false;
 
         for (const char *const *a = allowed; *a && !known; a++)
@@ -87,8 +87,8 @@ static void check_keys(struct checker *ck, const char *path, json_t *obj,
     }
 }
 
-static const char *get_string(struct checker *ck, const char *path,
-                              json_t *obj, const char *key, bool required)
+static const char *get_string(struct checker *ck, const char *path, json_t *obj,
+                              const char *key, bool required)
 {
     json_t *v = json_object_get(obj, key);
     char p[256];
@@ -156,13 +156,12 @@ static size_t get_size(struct checker *ck, const char *path, json_t *obj,
     return (size_t)json_integer_value(v);
 }
 
-static void load_input(struct checker *ck, struct isl_feed *feed,
-                       json_t *input)
+static void load_input(struct checker *ck, struct isl_feed *feed, json_t *input)
 {
     static const char *const keys[] = {
-        "format",       "delimiter",      "quote",           "escape",
-        "header",       "columns",        "encoding",        "record_path",
-        "records_path", "flatten",        "lenient",         "max_field_size",
+        "format",          "delimiter", "quote",    "escape",
+        "header",          "columns",   "encoding", "record_path",
+        "records_path",    "flatten",   "lenient",  "max_field_size",
         "max_record_size", NULL};
     struct isl_reader_opts *o = &feed->input;
     const char *s;
@@ -201,14 +200,16 @@ static void load_input(struct checker *ck, struct isl_feed *feed,
         json_t *c;
 
         if (!json_is_array(cols) || json_array_size(cols) == 0) {
-            mistake(ck, "input.columns", "expected a non-empty array of "
-                                         "strings");
+            mistake(ck, "input.columns",
+                    "expected a non-empty array of "
+                    "strings");
             return;
         }
         feed->columns_opt = calloc(json_array_size(cols), sizeof(char *));
         if (!feed->columns_opt)
             return;
-        json_array_foreach(cols, i, c) {
+        json_array_foreach(cols, i, c)
+        {
             if (!json_is_string(c)) {
                 char p[64];
 
@@ -225,9 +226,8 @@ static void load_input(struct checker *ck, struct isl_feed *feed,
 static void load_field(struct checker *ck, struct isl_feed *feed, size_t i,
                        json_t *jf)
 {
-    static const char *const keys[] = {"column", "source",   "label",
-                                       "required", "stages", "description",
-                                       NULL};
+    static const char *const keys[] = {
+        "column", "source", "label", "required", "stages", "description", NULL};
     struct isl_feed_field *f = &feed->fields[i];
     char path[64];
     json_t *stages;
@@ -300,7 +300,8 @@ static void load_key(struct checker *ck, struct isl_feed *feed, json_t *key)
     feed->key = calloc(json_array_size(key) + 1, sizeof(char *));
     if (!feed->key)
         return;
-    json_array_foreach(key, i, k) {
+    json_array_foreach(key, i, k)
+    {
         char p[32];
 
         snprintf(p, sizeof(p), "key[%zu]", i);
@@ -383,14 +384,16 @@ static void load_pairs(struct checker *ck, struct isl_feed *feed, json_t *obj,
     if (!obj)
         return;
     if (!json_is_object(obj)) {
-        mistake(ck, path, "expected an object of target field -> staging "
-                          "column");
+        mistake(ck, path,
+                "expected an object of target field -> staging "
+                "column");
         return;
     }
     *out = calloc(2 * json_object_size(obj) + 1, sizeof(char *));
     if (!*out)
         return;
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         char p[128];
 
         snprintf(p, sizeof(p), "%s.%s", path, k);
@@ -439,13 +442,15 @@ int isl_feed_column_index(const struct isl_feed *feed, const char *column)
     return -1;
 }
 
-int isl_feed_load(struct isl_feed **out, const char *path,
-                  struct isl_buf *all, struct isl_error *err)
+int isl_feed_load(struct isl_feed **out, const char *path, struct isl_buf *all,
+                  struct isl_error *err)
 {
     static const char *const keys[] = {
-        "$schema", "name",       "description", "input",
-        "staging_table", "key",  "passthrough", "allow_null",
-        "max_row_bytes", "fields", "row_stages", "target", NULL};
+        "$schema",     "name",          "description",
+        "input",       "staging_table", "key",
+        "passthrough", "allow_null",    "max_row_bytes",
+        "fields",      "row_stages",    "target",
+        NULL};
     struct checker ck = {.file = path, .all = all, .err = err};
     struct isl_feed *feed = calloc(1, sizeof(*feed));
     json_error_t je;
@@ -459,8 +464,8 @@ int isl_feed_load(struct isl_feed **out, const char *path,
     if (!feed->doc) {
         bool missing = je.line < 0 || strstr(je.text, "unable to open");
 
-        isl_error_set(err, missing ? ISL_EIO : ISL_ECONFIG, "feed",
-                      "%s", je.text);
+        isl_error_set(err, missing ? ISL_EIO : ISL_ECONFIG, "feed", "%s",
+                      je.text);
         isl_error_at(err, path, je.line > 0 ? (uint64_t)je.line : 0,
                      UINT64_MAX);
         if (all)
@@ -479,8 +484,7 @@ int isl_feed_load(struct isl_feed **out, const char *path,
                 "'%s' is not a feed name (lower case letters, digits, _)",
                 feed->name);
     get_string(&ck, "", feed->doc, "description", false);
-    feed->staging_table =
-        get_string(&ck, "", feed->doc, "staging_table", true);
+    feed->staging_table = get_string(&ck, "", feed->doc, "staging_table", true);
     if (feed->staging_table && !name_ok(feed->staging_table, 80))
         mistake(&ck, "staging_table",
                 "'%s' is not a ServiceNow table name (lower case letters, "
@@ -488,8 +492,8 @@ int isl_feed_load(struct isl_feed **out, const char *path,
                 feed->staging_table);
     feed->passthrough = get_bool(&ck, "", feed->doc, "passthrough", false);
     feed->allow_null = get_bool(&ck, "", feed->doc, "allow_null", false);
-    feed->max_row_bytes = get_size(&ck, "", feed->doc, "max_row_bytes",
-                                   ISL_FEED_MAX_ROW_BYTES);
+    feed->max_row_bytes =
+        get_size(&ck, "", feed->doc, "max_row_bytes", ISL_FEED_MAX_ROW_BYTES);
     load_input(&ck, feed, json_object_get(feed->doc, "input"));
 
     fields = json_object_get(feed->doc, "fields");
@@ -513,8 +517,9 @@ int isl_feed_load(struct isl_feed **out, const char *path,
                     char p[48];
 
                     snprintf(p, sizeof(p), "fields[%zu].column", i);
-                    mistake(&ck, p, "'%s' is already the column of "
-                                    "fields[%zu]",
+                    mistake(&ck, p,
+                            "'%s' is already the column of "
+                            "fields[%zu]",
                             feed->fields[i].column, k);
                 }
     }

@@ -20,33 +20,33 @@ struct tf_stage;
 #define ISL_FEED_MAX_ROW_BYTES 8126 /* ServiceNow skips larger rows */
 
 struct isl_feed_field {
-    const char *column; /* staging column the value is sent as */
-    const char *source; /* input field name (default: column) */
-    const char *label;  /* column label, for --keys label (or NULL) */
-    bool required;      /* empty after the stages rejects the row */
+    const char *column;       /* staging column the value is sent as */
+    const char *source;       /* input field name (default: column) */
+    const char *label;        /* column label, for --keys label (or NULL) */
+    bool required;            /* empty after the stages rejects the row */
     struct tf_stage **stages; /* value stages, in order (owned) */
     size_t nstages;
 };
 
 struct isl_feed_target {
-    const char *table;   /* target table, e.g. sys_user; NULL if none */
-    const char **match;  /* pairs: target field, staging column */
+    const char *table;  /* target table, e.g. sys_user; NULL if none */
+    const char **match; /* pairs: target field, staging column */
     size_t nmatch;
     const char **fields; /* pairs: target field, staging column */
     size_t nfields;
 };
 
 struct isl_feed {
-    json_t *doc;        /* the parsed file; owns every string below */
-    char *path;         /* where it was loaded from */
+    json_t *doc; /* the parsed file; owns every string below */
+    char *path;  /* where it was loaded from */
     const char *name;
     const char *staging_table;
     struct isl_reader_opts input; /* reader options from "input" */
     const char **columns_opt;     /* storage for input.columns */
     const char **key;             /* key columns */
     size_t nkey;
-    bool passthrough;   /* also send unlisted input fields as they are */
-    bool allow_null;    /* let the literal NULL through */
+    bool passthrough; /* also send unlisted input fields as they are */
+    bool allow_null;  /* let the literal NULL through */
     size_t max_row_bytes;
     struct isl_feed_field *fields;
     size_t nfields;
@@ -62,8 +62,8 @@ struct isl_feed {
  * appended to `all` (one line each, "path: json.path: message"), when
  * all is not NULL. *out belongs to the caller (isl_feed_free).
  */
-int isl_feed_load(struct isl_feed **out, const char *path,
-                  struct isl_buf *all, struct isl_error *err);
+int isl_feed_load(struct isl_feed **out, const char *path, struct isl_buf *all,
+                  struct isl_error *err);
 
 /* Index of the field whose column is `column`, or -1. */
 int isl_feed_column_index(const struct isl_feed *feed, const char *column);

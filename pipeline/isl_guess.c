@@ -35,10 +35,10 @@ static const struct fmt date_fmts[] = {
 };
 
 static const struct fmt dt_fmts[] = {
-    {"%Y-%m-%d %H:%M:%S", 0},  {"%Y-%m-%dT%H:%M:%SZ", 1},
-    {"%Y-%m-%dT%H:%M:%S", 2},  {"%Y-%m-%d %H:%M", 3},
-    {"%m/%d/%Y %H:%M", 4},     {"%d/%m/%Y %H:%M", 4},
-    {"%m/%d/%Y %H:%M:%S", 5},  {"%d/%m/%Y %H:%M:%S", 5},
+    {"%Y-%m-%d %H:%M:%S", 0}, {"%Y-%m-%dT%H:%M:%SZ", 1},
+    {"%Y-%m-%dT%H:%M:%S", 2}, {"%Y-%m-%d %H:%M", 3},
+    {"%m/%d/%Y %H:%M", 4},    {"%d/%m/%Y %H:%M", 4},
+    {"%m/%d/%Y %H:%M:%S", 5}, {"%d/%m/%Y %H:%M:%S", 5},
     {"%d.%m.%Y %H:%M", 6},
 };
 
@@ -59,13 +59,26 @@ static bool fmt_match(const char *s, size_t n, const char *f)
         }
         f++;
         switch (*f) {
-        case 'Y': mind = 4, maxd = 4, lo = 1000, hi = 9999; break;
-        case 'm': mind = 1, maxd = 2, lo = 1, hi = 12; break;
-        case 'd': mind = 1, maxd = 2, lo = 1, hi = 31; break;
-        case 'H': mind = 1, maxd = 2, lo = 0, hi = 23; break;
-        case 'M': mind = 2, maxd = 2, lo = 0, hi = 59; break;
-        case 'S': mind = 2, maxd = 2, lo = 0, hi = 60; break;
-        default: return false;
+        case 'Y':
+            mind = 4, maxd = 4, lo = 1000, hi = 9999;
+            break;
+        case 'm':
+            mind = 1, maxd = 2, lo = 1, hi = 12;
+            break;
+        case 'd':
+            mind = 1, maxd = 2, lo = 1, hi = 31;
+            break;
+        case 'H':
+            mind = 1, maxd = 2, lo = 0, hi = 23;
+            break;
+        case 'M':
+            mind = 2, maxd = 2, lo = 0, hi = 59;
+            break;
+        case 'S':
+            mind = 2, maxd = 2, lo = 0, hi = 60;
+            break;
+        default:
+            return false;
         }
         while (i < n && nd < maxd && s[i] >= '0' && s[i] <= '9')
             v = v * 10 + (s[i++] - '0'), nd++;
@@ -161,13 +174,13 @@ struct isl_guess {
     uint64_t nonempty;
 
     bool maybe_bool, maybe_num, maybe_email, maybe_phone;
-    uint64_t hits[NCHECKS];      /* values that passed each check */
-    char miss[NCHECKS][48];      /* first value that failed it */
-    bool bool_digits;    /* saw "0" or "1" */
-    bool num_lz;         /* an integer with a leading zero */
-    bool num_long;       /* an integer of more than 15 digits */
-    char num_dec;        /* decimal separator seen, 0 none */
-    bool dt_utc;         /* every datetime carried a Z */
+    uint64_t hits[NCHECKS]; /* values that passed each check */
+    char miss[NCHECKS][48]; /* first value that failed it */
+    bool bool_digits;       /* saw "0" or "1" */
+    bool num_lz;            /* an integer with a leading zero */
+    bool num_long;          /* an integer of more than 15 digits */
+    char num_dec;           /* decimal separator seen, 0 none */
+    bool dt_utc;            /* every datetime carried a Z */
     struct fmtstate date, dt;
 
     char *bwords[MAX_BOOL_WORDS]; /* distinct boolean spellings */
@@ -247,8 +260,8 @@ static int tab_add(struct isl_guess *g, const char *s, size_t n)
             return ISL_ENOMEM;
         for (size_t i = 0; i < g->cap; i++)
             if (g->tab[i].s)
-                *tab_find(t, cap, g->tab[i].hash, g->tab[i].s,
-                          g->tab[i].len) = g->tab[i];
+                *tab_find(t, cap, g->tab[i].hash, g->tab[i].s, g->tab[i].len) =
+                    g->tab[i];
         free(g->tab);
         g->tab = t;
         g->cap = cap;
@@ -441,8 +454,7 @@ static size_t utf8_chars(const char *s, size_t n)
 }
 
 /* Count a passed check, or keep the first value that failed it. */
-static void tally(struct isl_guess *g, int ck, bool ok, const char *s,
-                  size_t n)
+static void tally(struct isl_guess *g, int ck, bool ok, const char *s, size_t n)
 {
     size_t k = sizeof(g->miss[ck]) - 1;
 
@@ -531,9 +543,9 @@ static bool has_token(const char *snake, const char *const *words)
 static bool flag_name(const char *snake)
 {
     static const char *const words[] = {
-        "is",      "has",     "can",     "active",  "inactive", "enabled",
-        "disabled", "flag",   "deleted", "locked",  "valid",    "visible",
-        "bool",    "boolean", "yn",      NULL};
+        "is",       "has",     "can",     "active", "inactive", "enabled",
+        "disabled", "flag",    "deleted", "locked", "valid",    "visible",
+        "bool",     "boolean", "yn",      NULL};
 
     return has_token(snake, words);
 }
@@ -645,10 +657,12 @@ static bool finish_enum(struct isl_guess *g, struct isl_guess_result *r)
 
 static void finish_text(struct isl_guess *g, struct isl_guess_result *r)
 {
-    static const char *const names[NCHECKS] = {
-        [CK_BOOL] = "boolean words", [CK_DATE] = "dates or date-times",
-        [CK_NUM] = "numbers",        [CK_EMAIL] = "e-mail addresses",
-        [CK_PHONE] = "phone numbers"};
+    static const char *const names[NCHECKS] = {[CK_BOOL] = "boolean words",
+                                               [CK_DATE] =
+                                                   "dates or date-times",
+                                               [CK_NUM] = "numbers",
+                                               [CK_EMAIL] = "e-mail addresses",
+                                               [CK_PHONE] = "phone numbers"};
     int best = 0;
 
     r->kind = ISL_GUESS_TEXT;
@@ -669,8 +683,7 @@ static void finish_text(struct isl_guess *g, struct isl_guess_result *r)
         snprintf(r->why, sizeof(r->why),
                  "mixed: %llu of %llu values are %s, not '%s': kept as text",
                  (unsigned long long)g->hits[best],
-                 (unsigned long long)g->nonempty, names[best],
-                 g->miss[best]);
+                 (unsigned long long)g->nonempty, names[best], g->miss[best]);
         return;
     }
     if (g->tracking && g->ntab <= ISL_GUESS_ENUM_MAX && g->dup) {
@@ -707,8 +720,8 @@ const struct isl_guess_result *isl_guess_finish(struct isl_guess *g)
         snprintf(r->why, sizeof(r->why), "no values in the sample");
     } else if (finish_bool(g, r)) {
         r->kind = ISL_GUESS_BOOLEAN;
-    } else if (g->dt.maybe && g->dt.hits && fmt_finish(&g->dt, dt_fmts,
-                                         ISL_ARRAY_LEN(dt_fmts), r)) {
+    } else if (g->dt.maybe && g->dt.hits &&
+               fmt_finish(&g->dt, dt_fmts, ISL_ARRAY_LEN(dt_fmts), r)) {
         r->kind = ISL_GUESS_DATETIME;
         r->utc = g->dt_utc;
         snprintf(r->why, sizeof(r->why), "%llu values are date-times%s",
@@ -716,8 +729,8 @@ const struct isl_guess_result *isl_guess_finish(struct isl_guess *g)
                  r->ambiguous ? "; day/month order ambiguous, assumed "
                                 "month first"
                               : "");
-    } else if (g->date.maybe && g->date.hits && fmt_finish(&g->date, date_fmts,
-                                           ISL_ARRAY_LEN(date_fmts), r)) {
+    } else if (g->date.maybe && g->date.hits &&
+               fmt_finish(&g->date, date_fmts, ISL_ARRAY_LEN(date_fmts), r)) {
         r->kind = ISL_GUESS_DATE;
         snprintf(r->why, sizeof(r->why), "%llu values are dates%s",
                  (unsigned long long)g->nonempty,
@@ -824,8 +837,8 @@ json_t *isl_guess_stages(const struct isl_guess_result *r)
         break;
     case ISL_GUESS_ENUM:
         s = stage("enum", json_pack("{s:o,s:s}", "values",
-                                    str_array(r->enum_values, r->nenum),
-                                    "case", "insensitive"));
+                                    str_array(r->enum_values, r->nenum), "case",
+                                    "insensitive"));
         break;
     case ISL_GUESS_EMPTY:
     case ISL_GUESS_TEXT:
@@ -837,8 +850,8 @@ json_t *isl_guess_stages(const struct isl_guess_result *r)
              r->kind != ISL_GUESS_TEXT)
         ok = false;
     if (ok && r->length_max) {
-        s = stage("length", json_pack("{s:I}", "max",
-                                      (json_int_t)r->length_max));
+        s = stage("length",
+                  json_pack("{s:I}", "max", (json_int_t)r->length_max));
         ok = s && json_array_append_new(st, s) == 0;
     }
     if (!ok) {
@@ -853,10 +866,10 @@ json_t *isl_guess_stages(const struct isl_guess_result *r)
 const char *isl_guess_kind_name(enum isl_guess_kind k)
 {
     static const char *const names[] = {
-        [ISL_GUESS_EMPTY] = "empty",     [ISL_GUESS_BOOLEAN] = "boolean",
+        [ISL_GUESS_EMPTY] = "empty",       [ISL_GUESS_BOOLEAN] = "boolean",
         [ISL_GUESS_DATETIME] = "datetime", [ISL_GUESS_DATE] = "date",
-        [ISL_GUESS_NUMBER] = "number",   [ISL_GUESS_EMAIL] = "email",
-        [ISL_GUESS_PHONE] = "phone",     [ISL_GUESS_ENUM] = "enum",
+        [ISL_GUESS_NUMBER] = "number",     [ISL_GUESS_EMAIL] = "email",
+        [ISL_GUESS_PHONE] = "phone",       [ISL_GUESS_ENUM] = "enum",
         [ISL_GUESS_TEXT] = "text",
     };
 
@@ -949,8 +962,7 @@ int isl_guess_key_score(const char *name, const char **why)
 }
 
 size_t isl_guess_key_candidates(const struct isl_guess_result *const *res,
-                                const char *const *names, size_t n,
-                                size_t *idx)
+                                const char *const *names, size_t n, size_t *idx)
 {
     size_t k = 0;
 

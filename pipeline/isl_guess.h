@@ -34,9 +34,9 @@
 
 #include <jansson.h>
 
-#define ISL_GUESS_ENUM_MAX 12     /* most distinct values an enum gets */
+#define ISL_GUESS_ENUM_MAX 12      /* most distinct values an enum gets */
 #define ISL_GUESS_ENUM_MIN_ROWS 20 /* fewest non-empty values for an enum */
-#define ISL_GUESS_COLUMN_MAX 30   /* column name length after "u_" */
+#define ISL_GUESS_COLUMN_MAX 30    /* column name length after "u_" */
 
 enum isl_guess_kind {
     ISL_GUESS_EMPTY = 0,
@@ -53,19 +53,19 @@ enum isl_guess_kind {
 /* What isl_guess_finish() concluded. Strings are owned by the guess. */
 struct isl_guess_result {
     enum isl_guess_kind kind;
-    uint64_t values;   /* values added, empty ones included */
-    uint64_t empty;    /* empty, missing or NULL values */
-    uint64_t nulls;    /* of which the literal NULL or null */
-    size_t max_chars;  /* longest trimmed value, in characters */
-    bool required;     /* at least one value and none empty */
-    bool unique;       /* required, and no value seen twice */
-    bool integers;     /* number: every value is an integer */
-    char decimal;      /* number: '.' or ',' (0 for integers only) */
+    uint64_t values;        /* values added, empty ones included */
+    uint64_t empty;         /* empty, missing or NULL values */
+    uint64_t nulls;         /* of which the literal NULL or null */
+    size_t max_chars;       /* longest trimmed value, in characters */
+    bool required;          /* at least one value and none empty */
+    bool unique;            /* required, and no value seen twice */
+    bool integers;          /* number: every value is an integer */
+    char decimal;           /* number: '.' or ',' (0 for integers only) */
     const char *formats[8]; /* date/datetime: "from" formats, in order */
     size_t nformats;
-    bool ambiguous;    /* date: day/month order not decided by the data */
-    bool utc;          /* datetime: values carry a Z (UTC) suffix */
-    const char **words_true;  /* boolean: spellings meaning true */
+    bool ambiguous;          /* date: day/month order not decided by the data */
+    bool utc;                /* datetime: values carry a Z (UTC) suffix */
+    const char **words_true; /* boolean: spellings meaning true */
     size_t ntrue;
     const char **words_false; /* boolean: spellings meaning false */
     size_t nfalse;

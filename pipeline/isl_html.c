@@ -29,13 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_FLUSH_AT 65536             /* write out when the buffer is this full */
-#define PAGE_CAP ((size_t)256 << 20)    /* one escaped value must fit */
-#define VALUE_SHOW 64                   /* code points of a long value shown */
-#define VALUE_ELIDE_AT 80               /* values longer than this are elided */
-#define TITLE_MAX 4096                  /* bytes of a value kept in its title */
-#define LABEL_MAX 26                    /* code points of a chart label */
-#define CHART_MAX_BARS 20               /* bars per chart; the rest summed */
+#define PAGE_FLUSH_AT 65536 /* write out when the buffer is this full */
+#define PAGE_CAP ((size_t)256 << 20) /* one escaped value must fit */
+#define VALUE_SHOW 64                /* code points of a long value shown */
+#define VALUE_ELIDE_AT 80            /* values longer than this are elided */
+#define TITLE_MAX 4096               /* bytes of a value kept in its title */
+#define LABEL_MAX 26                 /* code points of a chart label */
+#define CHART_MAX_BARS 20            /* bars per chart; the rest summed */
 
 /* ------------------------------------------------------------------ */
 /* escaping                                                            */
@@ -118,8 +118,8 @@ int isl_html_escape(struct isl_buf *b, const char *s, size_t n)
             unsigned char c = p[i];
 
             if (c < 0x80) {
-                if (c < 0x20 || c == 0x7f || c == '&' || c == '<' ||
-                    c == '>' || c == '"' || c == '\'')
+                if (c < 0x20 || c == 0x7f || c == '&' || c == '<' || c == '>' ||
+                    c == '"' || c == '\'')
                     break;
                 i++;
             } else if ((len = utf8_next(p + i, n - i, &cp)) > 0) {
@@ -243,8 +243,7 @@ static const char *get_str(const json_t *o, const char *key, size_t *n)
 static uint64_t count_of(const json_t *v)
 {
     if (json_is_integer(v))
-        return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v)
-                                         : 0;
+        return json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
     if (json_is_real(v) && json_real_value(v) > 0)
         return (uint64_t)json_real_value(v);
     return 0;
@@ -366,10 +365,9 @@ static void put_time(struct page *pg, const char *s, size_t n, bool date)
 
 /* Names for the C0 controls, shown in place of the byte in a value. */
 static const char *const c0_name[32] = {
-    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL",
-    "BS",  "TAB", "LF",  "VT",  "FF",  "CR",  "SO",  "SI",
-    "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB",
-    "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS",  "TAB", "LF",
+    "VT",  "FF",  "CR",  "SO",  "SI",  "DLE", "DC1", "DC2", "DC3", "DC4", "NAK",
+    "SYN", "ETB", "CAN", "EM",  "SUB", "ESC", "FS",  "GS",  "RS",  "US"};
 
 /* Invisible or confusable characters shown by name in a value. */
 static const struct {
@@ -418,8 +416,10 @@ static void put_special(struct page *pg, uint32_t cp)
         putf(pg, "<span class=\"cc\" title=\"%s U+%04" PRIX32 "\">%s</span>",
              what, cp, name);
     else
-        putf(pg, "<span class=\"cc\" title=\"%s U+%04" PRIX32 "\">U+%04"
-                 PRIX32 "</span>", what, cp, cp);
+        putf(pg,
+             "<span class=\"cc\" title=\"%s U+%04" PRIX32 "\">U+%04" PRIX32
+             "</span>",
+             what, cp, cp);
 }
 
 /*
@@ -478,8 +478,8 @@ static void render_value(struct page *pg, const char *s, size_t n)
         while (i < show - trail) {
             unsigned char c = (unsigned char)s[i];
 
-            len = utf8_next((const unsigned char *)s + i, show - trail - i,
-                            &cp);
+            len =
+                utf8_next((const unsigned char *)s + i, show - trail - i, &cp);
             if (c < 0x20 || c == 0x7f || (len && invisible(cp)))
                 break;
             i += len ? len : 1;
@@ -568,7 +568,8 @@ static const char *const page_css[] = {
     "tabular-nums;font-weight:600}.chart text.muted{fill:var(--muted);"
     "font-style:italic}\n",
     ".chart .track{fill:var(--soft)}\n",
-    ".chart.rules rect.v{fill:var(--rule)}.chart.cols rect.v{fill:var(--col)}\n",
+    ".chart.rules rect.v{fill:var(--rule)}.chart.cols "
+    "rect.v{fill:var(--col)}\n",
     "table{border-collapse:collapse;width:100%;font-size:14px;"
     "font-variant-numeric:tabular-nums}\n",
     "caption{caption-side:top;text-align:left;color:var(--muted);"
@@ -720,8 +721,9 @@ static void write_banner(struct page *pg, const json_t *doc, enum verdict v)
     size_t n = 0;
     const char *max = get_str(doc, "max_errors", &n);
 
-    putf(pg, "<section class=\"banner %s\" id=\"verdict\" role=\"status\">"
-             "<strong>%s</strong><span>",
+    putf(pg,
+         "<section class=\"banner %s\" id=\"verdict\" role=\"status\">"
+         "<strong>%s</strong><span>",
          verdict_class[v], verdict_word[v]);
     switch (v) {
     case V_PASS:
@@ -763,8 +765,9 @@ static void card(struct page *pg, const char *cls, const char *label,
 {
     char c[32], p[16];
 
-    putf(pg, "<div class=\"card %s\"><span class=\"l\">%s</span>"
-             "<span class=\"n\" id=\"n-%s\">%s</span>",
+    putf(pg,
+         "<div class=\"card %s\"><span class=\"l\">%s</span>"
+         "<span class=\"n\" id=\"n-%s\">%s</span>",
          cls, label, cls, fmt_count(c, n));
     if (pct)
         putf(pg, "<span class=\"p\">%s of rows read</span>",
@@ -779,30 +782,33 @@ static void write_summary(struct page *pg, const json_t *doc)
     uint64_t read = get_count(doc, "rows_read"),
              valid = get_count(doc, "rows_valid"),
              rej = get_count(doc, "rows_rejected"),
-             filt = get_count(doc, "rows_filtered"),
-             sum = valid + rej + filt;
+             filt = get_count(doc, "rows_filtered"), sum = valid + rej + filt;
     uint64_t parts[3] = {valid, rej, filt};
     static const char *const cls[3] = {"valid", "rej", "filt"};
     static const char *const what[3] = {"valid", "rejected", "filtered"};
     char c[5][32];
     double x = 0;
 
-    put(pg, "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
+    put(pg,
+        "<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"cards\">\n");
     card(pg, "read", "Rows read", read, read, false);
     card(pg, "valid", "Valid", valid, read, true);
     card(pg, "rej", "Rejected", rej, read, true);
     card(pg, "filt", "Filtered out", filt, read, true);
     put(pg, "</div>\n");
-    putf(pg, "<p class=\"sum\" id=\"accounting\">%s valid + %s rejected + "
-             "%s filtered = ",
+    putf(pg,
+         "<p class=\"sum\" id=\"accounting\">%s valid + %s rejected + "
+         "%s filtered = ",
          fmt_count(c[0], valid), fmt_count(c[1], rej), fmt_count(c[2], filt));
     if (sum == read)
-        putf(pg, "<b>%s rows read</b> <span class=\"chk\">\u2713 adds up"
-                 "</span>",
+        putf(pg,
+             "<b>%s rows read</b> <span class=\"chk\">\u2713 adds up"
+             "</span>",
              fmt_count(c[3], sum));
     else
-        putf(pg, "<b>%s</b>, but <b>%s rows read</b> <span class=\"chk no\">"
-                 "\u2717 the counts do not add up</span>",
+        putf(pg,
+             "<b>%s</b>, but <b>%s rows read</b> <span class=\"chk no\">"
+             "\u2717 the counts do not add up</span>",
              fmt_count(c[3], sum), fmt_count(c[4], read));
     put(pg, "</p>\n");
 
@@ -818,8 +824,9 @@ static void write_summary(struct page *pg, const json_t *doc)
 
         if (parts[i] == 0)
             continue;
-        putf(pg, "<rect class=\"%s\" x=\"%.2f\" y=\"0\" width=\"%.2f\" "
-                 "height=\"14\"><title>%s %s</title></rect>",
+        putf(pg,
+             "<rect class=\"%s\" x=\"%.2f\" y=\"0\" width=\"%.2f\" "
+             "height=\"14\"><title>%s %s</title></rect>",
              cls[i], x, w, fmt_count(c[0], parts[i]), what[i]);
         x += w;
     }
@@ -845,9 +852,8 @@ static int bar_cmp(const void *a, const void *b)
  * label | bar on a track | count. Labels past LABEL_MAX code points are
  * cut; every bar has a <title> with the full label and count.
  */
-static void write_chart(struct page *pg, const json_t *counts,
-                        const char *cls, const char *title,
-                        const char *empty_label)
+static void write_chart(struct page *pg, const json_t *counts, const char *cls,
+                        const char *title, const char *empty_label)
 {
     enum { W = 600, LABEL_W = 190, NUM_W = 64, ROW_H = 28, BAR_H = 18 };
     const int bar_w = W - LABEL_W - NUM_W - 10;
@@ -857,13 +863,16 @@ static void write_chart(struct page *pg, const json_t *counts,
     const char *key;
     json_t *v;
 
-    putf(pg, "<figure class=\"chart-box\" style=\"margin:0\" id=\"chart-%s\">"
-             "<h3>%s</h3>\n", cls, title);
+    putf(pg,
+         "<figure class=\"chart-box\" style=\"margin:0\" id=\"chart-%s\">"
+         "<h3>%s</h3>\n",
+         cls, title);
     if (n && !(bars = calloc(n, sizeof(*bars)))) {
         pg->rc = pg->rc ? pg->rc : ISL_ENOMEM;
         return;
     }
-    json_object_foreach((json_t *)counts, key, v) {
+    json_object_foreach((json_t *)counts, key, v)
+    {
         bars[i].name = key;
         bars[i].n = count_of(v);
         i++;
@@ -881,8 +890,9 @@ static void write_chart(struct page *pg, const json_t *counts,
     for (i = nbars; i < n; i++)
         rest += bars[i].n;
     max = bars[0].n;
-    putf(pg, "<svg class=\"chart %s\" viewBox=\"0 0 %d %zu\" role=\"img\" "
-             "aria-label=\"%s\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+    putf(pg,
+         "<svg class=\"chart %s\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+         "aria-label=\"%s\" xmlns=\"http://www.w3.org/2000/svg\">\n",
          cls, W, (nbars + (rest ? 1 : 0)) * ROW_H + 4, title);
     for (i = 0; i < nbars; i++) {
         const char *name = bars[i].name;
@@ -912,11 +922,13 @@ static void write_chart(struct page *pg, const json_t *counts,
             esc(pg, name, len);
         }
         put(pg, "</text>");
-        putf(pg, "<rect class=\"track\" x=\"%d\" y=\"%zu\" width=\"%d\" "
-                 "height=\"%d\" rx=\"2\"/>",
+        putf(pg,
+             "<rect class=\"track\" x=\"%d\" y=\"%zu\" width=\"%d\" "
+             "height=\"%d\" rx=\"2\"/>",
              LABEL_W, y, bar_w, BAR_H);
-        putf(pg, "<rect class=\"v\" x=\"%d\" y=\"%zu\" width=\"%.1f\" "
-                 "height=\"%d\" rx=\"2\"/>",
+        putf(pg,
+             "<rect class=\"v\" x=\"%d\" y=\"%zu\" width=\"%.1f\" "
+             "height=\"%d\" rx=\"2\"/>",
              LABEL_W, y, w, BAR_H);
         putf(pg, "<text class=\"n\" x=\"%d\" y=\"%zu\">%s</text></g>\n",
              LABEL_W + bar_w + 8, y + BAR_H - 4, fmt_count(c, bars[i].n));
@@ -924,8 +936,9 @@ static void write_chart(struct page *pg, const json_t *counts,
     if (rest) {
         char c1[32], c2[32];
 
-        putf(pg, "<text class=\"muted\" x=\"%d\" y=\"%zu\">and %s more with "
-                 "%s errors</text>\n",
+        putf(pg,
+             "<text class=\"muted\" x=\"%d\" y=\"%zu\">and %s more with "
+             "%s errors</text>\n",
              LABEL_W, nbars * ROW_H + 4 + BAR_H - 4,
              fmt_count(c1, (uint64_t)(n - nbars)), fmt_count(c2, rest));
     }
@@ -935,11 +948,12 @@ static void write_chart(struct page *pg, const json_t *counts,
 
 static void write_charts(struct page *pg, const json_t *doc)
 {
-    put(pg, "<section id=\"charts\">\n<h2>Errors</h2>\n<div class=\"charts\">\n");
+    put(pg,
+        "<section id=\"charts\">\n<h2>Errors</h2>\n<div class=\"charts\">\n");
     write_chart(pg, json_object_get(doc, "rules"), "rules", "Errors by rule",
                 "(none)");
-    write_chart(pg, json_object_get(doc, "columns"), "cols",
-                "Errors by column", "(whole row)");
+    write_chart(pg, json_object_get(doc, "columns"), "cols", "Errors by column",
+                "(whole row)");
     put(pg, "</div>\n</section>\n");
 }
 
@@ -968,9 +982,10 @@ static void write_fields(struct page *pg, const json_t *doc)
         put(pg, "<p class=\"muted\">No field statistics.</p>\n</section>\n");
         return;
     }
-    putf(pg, "<table class=\"fields\">\n<caption>Statistics over the %s valid "
-             "rows; distinct counts are estimates. Errors counts the errors "
-             "in rejected rows.</caption>\n",
+    putf(pg,
+         "<table class=\"fields\">\n<caption>Statistics over the %s valid "
+         "rows; distinct counts are estimates. Errors counts the errors "
+         "in rejected rows.</caption>\n",
          fmt_count(c, get_count(doc, "rows_valid")));
     put(pg, "<thead><tr><th scope=\"col\">Field</th>"
             "<th scope=\"col\" class=\"num\">Filled</th>"
@@ -980,8 +995,10 @@ static void write_fields(struct page *pg, const json_t *doc)
             "<th scope=\"col\" class=\"num\">Max length</th>"
             "<th scope=\"col\" class=\"num\">Errors</th></tr></thead>\n"
             "<tbody>\n");
-    json_object_foreach((json_t *)fields, key, st) {
-        uint64_t filled = get_count(st, "filled"), empty = get_count(st, "empty");
+    json_object_foreach((json_t *)fields, key, st)
+    {
+        uint64_t filled = get_count(st, "filled"),
+                 empty = get_count(st, "empty");
         uint64_t nerr = count_of(json_object_get(cols, key));
         char p[16];
 
@@ -992,8 +1009,9 @@ static void write_fields(struct page *pg, const json_t *doc)
         if (filled + empty) {
             double w = 100.0 * (double)filled / (double)(filled + empty);
 
-            putf(pg, "<span class=\"fill\" title=\"%s filled\">"
-                     "<span style=\"width:%.1f%%\"></span></span>",
+            putf(pg,
+                 "<span class=\"fill\" title=\"%s filled\">"
+                 "<span style=\"width:%.1f%%\"></span></span>",
                  fmt_pct(p, filled, filled + empty), w);
         }
         put(pg, "</td>");
@@ -1118,8 +1136,9 @@ static void write_rejected(struct page *pg, const json_t *doc)
     put(pg, "<section id=\"rejected\">\n<h2>Rejected rows</h2>\n");
     if (nerr == 0) {
         if (rejected)
-            putf(pg, "<p class=\"note\">%s rows were rejected but the report "
-                     "lists no errors.</p>\n",
+            putf(pg,
+                 "<p class=\"note\">%s rows were rejected but the report "
+                 "lists no errors.</p>\n",
                  fmt_count(c1, rejected));
         else
             put(pg, "<p class=\"muted\">No rows were rejected.</p>\n");
@@ -1175,8 +1194,9 @@ static void write_rejected(struct page *pg, const json_t *doc)
     put(pg, "</table>\n");
     more = total - shown;
     if (more) {
-        putf(pg, "<p class=\"note\" id=\"more\">%s more rejected row%s not "
-                 "shown: ",
+        putf(pg,
+             "<p class=\"note\" id=\"more\">%s more rejected row%s not "
+             "shown: ",
              fmt_count(c1, more), more == 1 ? " is" : "s are");
         if (shown == ISL_HTML_MAX_ROWS)
             putf(pg, "this table lists the first %s rows",

@@ -37,8 +37,8 @@ struct isl_http {
     int queued, inflight;
     double pause_until;
     struct isl_http_stats stats;
-    char *token;    /* OAuth access token */
-    char *refresh;  /* OAuth refresh token */
+    char *token;   /* OAuth access token */
+    char *refresh; /* OAuth refresh token */
     double token_expires;
     char auth_header[2048];
 };
@@ -223,7 +223,8 @@ static int token_request(struct isl_http *h, const char *grant,
         goto out;
     }
     doc = resp.data ? json_loads(resp.data, 0, NULL) : NULL;
-    if (status != 200 || !json_is_string(json_object_get(doc, "access_token"))) {
+    if (status != 200 ||
+        !json_is_string(json_object_get(doc, "access_token"))) {
         rc = isl_error_set(err, ISL_EIO, "oauth",
                            "the instance refused the token request (%s "
                            "grant, HTTP %ld)",
@@ -239,13 +240,13 @@ static int token_request(struct isl_http *h, const char *grant,
     }
     {
         json_t *exp = json_object_get(doc, "expires_in");
-        double secs = json_is_number(exp) ? json_number_value(exp)
+        double secs = json_is_number(exp)   ? json_number_value(exp)
                       : json_is_string(exp) ? atof(json_string_value(exp))
                                             : 1800;
         h->token_expires = isl_http_now() + secs;
     }
-    snprintf(h->auth_header, sizeof(h->auth_header),
-             "Authorization: Bearer %s", h->token ? h->token : "");
+    snprintf(h->auth_header, sizeof(h->auth_header), "Authorization: Bearer %s",
+             h->token ? h->token : "");
 out:
     json_decref(doc);
     wipe_buf(&form);
@@ -264,9 +265,10 @@ int isl_http_refresh_token(struct isl_http *h, struct isl_error *err)
         return 0;
     if (h->refresh && token_request(h, "refresh_token", err) == 0)
         return 0;
-    return token_request(h, c->method == ISL_AUTH_OAUTH_PASSWORD
-                                ? "password"
-                                : "client_credentials",
+    return token_request(h,
+                         c->method == ISL_AUTH_OAUTH_PASSWORD
+                             ? "password"
+                             : "client_credentials",
                          err);
 }
 
@@ -515,14 +517,12 @@ static void finish(struct isl_http *h, CURL *e, CURLcode cc)
     req->curl_code = (int)cc;
     req->duration = isl_http_now() - req->started;
     if (cc != CURLE_OK && !req->error[0])
-        snprintf(req->error, sizeof(req->error), "%s",
-                 curl_easy_strerror(cc));
+        snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(cc));
     /* nothing reached the instance only when no connection was made */
-    req->sent = !(cc == CURLE_COULDNT_CONNECT ||
-                  cc == CURLE_COULDNT_RESOLVE_HOST ||
-                  cc == CURLE_COULDNT_RESOLVE_PROXY ||
-                  cc == CURLE_SSL_CONNECT_ERROR ||
-                  cc == CURLE_PEER_FAILED_VERIFICATION);
+    req->sent =
+        !(cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+          cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_SSL_CONNECT_ERROR ||
+          cc == CURLE_PEER_FAILED_VERIFICATION);
     h->stats.requests++;
     h->stats.by_status[req->status / 100 < 6 ? req->status / 100 : 0]++;
     if (req->status > 0 && req->status < 600)
@@ -554,8 +554,7 @@ int isl_http_run(struct isl_http *h, int timeout_ms)
         isl_error_clear(&err);
         isl_http_refresh_token(h, &err); /* a failure shows up as 401s */
     }
-    while (h->head && h->inflight < h->o.concurrency &&
-           now >= h->pause_until) {
+    while (h->head && h->inflight < h->o.concurrency && now >= h->pause_until) {
         struct qnode *q = h->head;
         struct isl_http_req *req = q->req;
 

@@ -27,41 +27,41 @@ struct isl_error;
 struct isl_http;
 
 struct isl_http_opts {
-    const char *base_url;        /* https://x.service-now.com (no slash) */
+    const char *base_url; /* https://x.service-now.com (no slash) */
     const struct isl_creds *creds;
-    int concurrency;             /* requests in flight, >= 1 */
-    const char *ca_file;         /* extra CA bundle, or NULL */
-    const char *proxy;           /* or NULL: HTTPS_PROXY/NO_PROXY apply */
-    long timeout_s;              /* per request; default 120 */
-    FILE *log;                   /* JSON lines, or NULL */
+    int concurrency;     /* requests in flight, >= 1 */
+    const char *ca_file; /* extra CA bundle, or NULL */
+    const char *proxy;   /* or NULL: HTTPS_PROXY/NO_PROXY apply */
+    long timeout_s;      /* per request; default 120 */
+    FILE *log;           /* JSON lines, or NULL */
     bool log_bodies;
 };
 
 struct isl_http_req {
-    const char *method;    /* "GET", "POST", "PATCH", "DELETE" */
-    struct isl_buf url;    /* path and query, appended to base_url */
-    struct isl_buf body;   /* request body (JSON), may be empty */
-    void *payload;         /* the caller's */
-    const char *log_tag;   /* e.g. an import set id for the log, or NULL */
+    const char *method;  /* "GET", "POST", "PATCH", "DELETE" */
+    struct isl_buf url;  /* path and query, appended to base_url */
+    struct isl_buf body; /* request body (JSON), may be empty */
+    void *payload;       /* the caller's */
+    const char *log_tag; /* e.g. an import set id for the log, or NULL */
     void (*done)(struct isl_http_req *req); /* after each attempt */
 
     /* results of the last attempt */
-    long status;           /* HTTP status, 0 on transport error */
-    int curl_code;         /* CURLcode, 0 on success */
-    bool sent;             /* the request body was (at least partly) sent */
-    char error[256];       /* transport error text */
-    struct isl_buf resp;   /* response body */
-    double retry_after;    /* seconds asked by Retry-After/X-RateLimit-Reset */
-    char txid[96];         /* X-Transaction-ID-like header, if any */
-    int attempt;           /* 1-based */
-    long new_conns;        /* connections opened for the last attempt */
-    int header_sends;      /* times libcurl sent the request headers */
-    bool resent;           /* libcurl sent the request more than once by
-                              itself (a reused connection died before the
-                              answer): the answer may be to the copy */
+    long status;         /* HTTP status, 0 on transport error */
+    int curl_code;       /* CURLcode, 0 on success */
+    bool sent;           /* the request body was (at least partly) sent */
+    char error[256];     /* transport error text */
+    struct isl_buf resp; /* response body */
+    double retry_after;  /* seconds asked by Retry-After/X-RateLimit-Reset */
+    char txid[96];       /* X-Transaction-ID-like header, if any */
+    int attempt;         /* 1-based */
+    long new_conns;      /* connections opened for the last attempt */
+    int header_sends;    /* times libcurl sent the request headers */
+    bool resent;         /* libcurl sent the request more than once by
+                            itself (a reused connection died before the
+                            answer): the answer may be to the copy */
     double started, duration;
-    void *easy;            /* the curl handle while in flight */
-    void *hdrs;            /* its header list while in flight */
+    void *easy; /* the curl handle while in flight */
+    void *hdrs; /* its header list while in flight */
 };
 
 /* Check the instance URL: https, or http only for loopback addresses. */

@@ -144,8 +144,8 @@ static int gzip_read(struct isl_input *in, char *buf, size_t cap, size_t *got,
 }
 
 /* Read plain (decompressed, not yet converted) bytes. */
-static int plain_read(struct isl_input *in, char *buf, size_t cap,
-                      size_t *got, struct isl_error *err)
+static int plain_read(struct isl_input *in, char *buf, size_t cap, size_t *got,
+                      struct isl_error *err)
 {
     int rc;
 

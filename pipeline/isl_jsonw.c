@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const unsigned char needs_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
+static const unsigned char needs_escape[256] =
+    {
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+        0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
 };
 
 int isl_jsonw_string(struct isl_buf *b, const char *s, size_t n)
@@ -148,8 +149,8 @@ int isl_jsonw_row_cached(struct isl_buf *b, const struct isl_row *row,
 
         if (c->ptr[i] != f->name) {
             isl_buf_reset(&c->esc[i]);
-            if ((rc = isl_jsonw_string(&c->esc[i], f->name,
-                                       strlen(f->name))) < 0 ||
+            if ((rc = isl_jsonw_string(&c->esc[i], f->name, strlen(f->name))) <
+                    0 ||
                 (rc = isl_buf_addc(&c->esc[i], ':')) < 0)
                 return rc;
             c->ptr[i] = f->name;

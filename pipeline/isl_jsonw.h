@@ -26,7 +26,7 @@ int isl_jsonw_row(struct isl_buf *b, const struct isl_row *row);
  * Zero-initialise; release with isl_jsonw_names_free.
  */
 struct isl_jsonw_names {
-    const char **ptr; /* name pointer per field position */
+    const char **ptr;    /* name pointer per field position */
     struct isl_buf *esc; /* its escaped form plus ':' */
     size_t n;
 };

@@ -6,10 +6,9 @@
  *   OPEN --full/finish--> QUEUED --post--> POSTING --201--> READBACK
  *                           ^                 |               |  pending
  *                           |   429/503/      |               v
- *                           +-- not sent -----+            WAIT_POLL --due--> READBACK
- *                           |                 | ambiguous (timeout, closed
- *                           |                 | after sending, 5xx)
- *                           |                 v
+ *                           +-- not sent -----+            WAIT_POLL --due-->
+ * READBACK |                 | ambiguous (timeout, closed |                 |
+ * after sending, 5xx) |                 v
  *                           +--- missing --- READBACK (reconcile)
  *   400/413/time limit: split in halves (QUEUED); one row: outcome error
  *   READBACK done: one outcome per row -> DONE
@@ -40,7 +39,7 @@ enum bstate { B_OPEN, B_QUEUED, B_POSTING, B_READBACK, B_WAIT_POLL, B_DONE };
 
 struct lrow {
     uint64_t row_no;
-    uint32_t file;          /* index into l->files */
+    uint32_t file; /* index into l->files */
     uint64_t line;
     size_t rec_off, rec_len; /* its JSON record in b->records */
     size_t key_off;          /* its key text in b->keys */
@@ -53,12 +52,12 @@ struct batch {
     size_t n, cap;
     struct isl_buf records, keys;
     enum bstate state;
-    bool reconcile;  /* readback after an ambiguous failure */
-    bool acked;      /* the POST was acknowledged */
+    bool reconcile;    /* readback after an ambiguous failure */
+    bool acked;        /* the POST was acknowledged */
     bool maybe_staged; /* an earlier attempt may have been committed */
-    bool is_read;    /* req is the readback GET */
-    int attempts;    /* POST attempts */
-    int reads;       /* readback attempts that failed in a row */
+    bool is_read;      /* req is the readback GET */
+    int attempts;      /* POST attempts */
+    int reads;         /* readback attempts that failed in a row */
     double not_before, poll_delay, poll_start;
     char import_set[64];
     struct batch *next;
@@ -77,16 +76,16 @@ struct isl_loader {
     struct batch *batches; /* every batch not DONE, oldest first */
     struct batch *open;    /* the batch being filled */
     uint64_t next_row;
-    int posting;           /* POSTs in flight */
-    char multi_id[64];     /* multi import set of the run */
-    char last_set[64];     /* for run_after */
-    char **files;          /* interned file names */
+    int posting;       /* POSTs in flight */
+    char multi_id[64]; /* multi import set of the run */
+    char last_set[64]; /* for run_after */
+    char **files;      /* interned file names */
     size_t nfiles;
-    char **sets;           /* import set ids seen */
+    char **sets; /* import set ids seen */
     size_t nsets;
-    int deletes;           /* DELETEs in flight */
+    int deletes; /* DELETEs in flight */
     bool stopped;
-    int fatal;             /* < 0: abort with fatal_msg */
+    int fatal; /* < 0: abort with fatal_msg */
     char fatal_msg[512];
     struct isl_loader_stats stats;
     unsigned rng;
@@ -215,8 +214,8 @@ static void note_set(struct isl_loader *l, const char *id)
 }
 
 /* Append a row (record JSON already formatted) to batch b. */
-static int batch_take(struct batch *b, const struct lrow *src,
-                      const char *rec, const char *key)
+static int batch_take(struct batch *b, const struct lrow *src, const char *rec,
+                      const char *key)
 {
     struct lrow *r;
 
@@ -287,8 +286,7 @@ static int build_post(struct isl_loader *l, struct batch *b)
     req->log_tag = NULL;
     b->is_read = false;
     if (l->o.mode == ISL_MODE_SINGLE) {
-        rc |= isl_buf_addf(&req->url, "/api/now/import/%s",
-                           l->o.staging_table);
+        rc |= isl_buf_addf(&req->url, "/api/now/import/%s", l->o.staging_table);
         rc |= isl_buf_add(&req->body, b->records.data + b->rows[0].rec_off,
                           b->rows[0].rec_len);
         return rc ? ISL_ENOMEM : 0;
@@ -342,8 +340,8 @@ static void readback(struct isl_loader *l, struct batch *b)
     req->done = on_read_done;
     req->log_tag = b->import_set[0] ? b->import_set : NULL;
     b->is_read = true;
-    rc |= isl_buf_addf(&req->url, "/api/now/table/%s?sysparm_query=",
-                       l->o.staging_table);
+    rc |= isl_buf_addf(&req->url,
+                       "/api/now/table/%s?sysparm_query=", l->o.staging_table);
     rc |= out_format_urlencode(&req->url, l->o.corr_col);
     rc |= isl_buf_adds(&req->url, "IN");
     for (size_t i = 0; i < b->n; i++) {
@@ -427,8 +425,8 @@ static const char *error_message(const struct isl_http_req *req, char *buf,
     const char *d = json_string_value(json_object_get(e, "detail"));
 
     if (m)
-        snprintf(buf, n, "HTTP %ld: %s%s%s", req->status, m, d && *d ? ": " : "",
-                 d ? d : "");
+        snprintf(buf, n, "HTTP %ld: %s%s%s", req->status, m,
+                 d && *d ? ": " : "", d ? d : "");
     else if (req->status)
         snprintf(buf, n, "HTTP %ld", req->status);
     else
@@ -447,8 +445,7 @@ static bool time_limit(const struct isl_http_req *req)
 /* Single mode: the outcome comes in the response. */
 static void single_result(struct isl_loader *l, struct batch *b)
 {
-    json_t *doc = json_loads(b->req.resp.data ? b->req.resp.data : "", 0,
-                             NULL);
+    json_t *doc = json_loads(b->req.resp.data ? b->req.resp.data : "", 0, NULL);
     json_t *res = json_array_get(json_object_get(doc, "result"), 0);
     const char *status = json_string_value(json_object_get(res, "status"));
     const char *set = json_string_value(json_object_get(doc, "import_set"));
@@ -459,9 +456,8 @@ static void single_result(struct isl_loader *l, struct batch *b)
     note_set(l, set);
     if (set)
         snprintf(b->import_set, sizeof(b->import_set), "%s", set);
-    if (!status ||
-        ((b->req.resent || b->maybe_staged) &&
-         strcmp(status, "inserted") != 0)) {
+    if (!status || ((b->req.resent || b->maybe_staged) &&
+                    strcmp(status, "inserted") != 0)) {
         /*
          * No result, or libcurl sent the request twice by itself (a
          * reused connection died before the answer): this may be the
@@ -509,8 +505,8 @@ static void on_post_done(struct isl_http_req *req)
             return;
         }
         {
-            json_t *doc = json_loads(req->resp.data ? req->resp.data : "", 0,
-                                     NULL);
+            json_t *doc =
+                json_loads(req->resp.data ? req->resp.data : "", 0, NULL);
             const char *set =
                 json_string_value(json_object_get(doc, "import_set_id"));
             const char *multi =
@@ -547,9 +543,9 @@ static void on_post_done(struct isl_http_req *req)
         }
     }
     if (req->status == 401 || req->status == 403 || req->status == 404) {
-        fail(l, "%s (%s /api/now/import/%s)", error_message(req, msg,
-                                                            sizeof(msg)),
-             req->status == 401 ? "authentication refused"
+        fail(l, "%s (%s /api/now/import/%s)",
+             error_message(req, msg, sizeof(msg)),
+             req->status == 401   ? "authentication refused"
              : req->status == 403 ? "the user may not import; it needs the "
                                     "import_set_loader role"
                                   : "no such staging table",
@@ -644,8 +640,8 @@ static void on_delete_done(struct isl_http_req *req)
         d->attempts < l->o.max_attempts) {
         d->attempts++;
         if (req->status == 429)
-            isl_http_pause(l->http, req->retry_after > 0 ? req->retry_after
-                                                         : 1);
+            isl_http_pause(l->http,
+                           req->retry_after > 0 ? req->retry_after : 1);
         isl_http_submit(l->http, req);
         return;
     }
@@ -697,10 +693,11 @@ static void read_failed(struct isl_loader *l, struct batch *b)
 
         isl_error_clear(&err);
         isl_http_refresh_token(l->http, &err);
-    } else if (req->status == 401 || req->status == 403 ||
-               req->status == 404 || req->status == 400) {
-        fail(l, "cannot read results from %s: %s (the user needs read "
-                "access to the staging table)",
+    } else if (req->status == 401 || req->status == 403 || req->status == 404 ||
+               req->status == 400) {
+        fail(l,
+             "cannot read results from %s: %s (the user needs read "
+             "access to the staging table)",
              l->o.staging_table, error_message(req, msg, sizeof(msg)));
         b->state = B_DONE;
         return;
@@ -745,20 +742,23 @@ static void on_read_done(struct isl_http_req *req)
         read_failed(l, b);
         return;
     }
-    json_array_foreach(res, i, e) {
+    json_array_foreach(res, i, e)
+    {
         const char *st = field_str(e, "sys_import_state");
 
         if (row_of(l, b, field_str(e, l->o.corr_col)) >= 0 &&
             (strcmp(st, "pending") == 0 || !*st))
             pending = true;
     }
-    json_array_foreach(res, i, e) {
+    json_array_foreach(res, i, e)
+    {
         long k = row_of(l, b, field_str(e, l->o.corr_col));
-        struct entry cur = {
-            field_str(e, "sys_import_state"),  field_str(e, "sys_target_table"),
-            field_str(e, "sys_target_sys_id"), field_str(e, "sys_import_set"),
-            field_str(e, "sys_import_state_comment"),
-            field_str(e, "sys_created_on")};
+        struct entry cur = {field_str(e, "sys_import_state"),
+                            field_str(e, "sys_target_table"),
+                            field_str(e, "sys_target_sys_id"),
+                            field_str(e, "sys_import_set"),
+                            field_str(e, "sys_import_state_comment"),
+                            field_str(e, "sys_created_on")};
 
         if (k < 0)
             continue;

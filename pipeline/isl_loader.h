@@ -34,30 +34,30 @@ enum isl_load_mode {
 struct isl_loader_opts {
     const char *staging_table;
     enum isl_load_mode mode;
-    size_t batch_rows;        /* rows per insertMultiple (default 200) */
-    size_t batch_bytes;       /* request body cap (default 4 MiB) */
-    int concurrency;          /* requests in flight (for backpressure) */
-    const char *corr_col;     /* correlation column (u_isload_row) */
+    size_t batch_rows;    /* rows per insertMultiple (default 200) */
+    size_t batch_bytes;   /* request body cap (default 4 MiB) */
+    int concurrency;      /* requests in flight (for backpressure) */
+    const char *corr_col; /* correlation column (u_isload_row) */
     const char *run_id;
-    const char *const *labels; /* per staging field index, or NULL */
-    int max_attempts;         /* per request (default 8) */
-    double poll_timeout;      /* seconds to wait for async transforms */
-    bool ordered;             /* chain insertMultiple with run_after */
+    const char *const *labels;   /* per staging field index, or NULL */
+    int max_attempts;            /* per request (default 8) */
+    double poll_timeout;         /* seconds to wait for async transforms */
+    bool ordered;                /* chain insertMultiple with run_after */
     const char *const *key_cols; /* columns naming a row in errors */
     size_t nkey;
 };
 
 /* One row's final outcome. Strings are valid during the callback. */
 struct isl_outcome {
-    uint64_t row_no;          /* 1-based number of the row in the run */
+    uint64_t row_no; /* 1-based number of the row in the run */
     const char *file;
     uint64_t line;
-    const char *key;          /* "u_employee_id=E0000001" or "" */
-    const char *state;        /* inserted updated ignored skipped error */
+    const char *key;   /* "u_employee_id=E0000001" or "" */
+    const char *state; /* inserted updated ignored skipped error */
     const char *target_table;
     const char *target_sys_id;
-    const char *import_set;   /* import set sys_id (or number) */
-    const char *message;      /* the instance's comment or error */
+    const char *import_set; /* import set sys_id (or number) */
+    const char *message;    /* the instance's comment or error */
 };
 
 struct isl_loader_sink {
@@ -88,13 +88,13 @@ uint64_t isl_loader_stop(struct isl_loader *l);
 
 /* Statistics for the report. */
 struct isl_loader_stats {
-    uint64_t rows_sent;        /* rows handed to the instance */
-    uint64_t retries;          /* attempts after the first */
-    uint64_t splits;           /* batches split after a refusal */
-    uint64_t reconciled;       /* rows found already staged on retry */
-    uint64_t duplicates;       /* correlation ids staged more than once */
-    uint64_t duplicates_undone;/* extra target records deleted */
-    uint64_t polls;            /* result reads */
+    uint64_t rows_sent;         /* rows handed to the instance */
+    uint64_t retries;           /* attempts after the first */
+    uint64_t splits;            /* batches split after a refusal */
+    uint64_t reconciled;        /* rows found already staged on retry */
+    uint64_t duplicates;        /* correlation ids staged more than once */
+    uint64_t duplicates_undone; /* extra target records deleted */
+    uint64_t polls;             /* result reads */
 };
 const struct isl_loader_stats *isl_loader_stats(const struct isl_loader *l);
 

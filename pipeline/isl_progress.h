@@ -9,10 +9,10 @@
 #include "isl_setup.h"
 
 struct isl_progress {
-    bool on;      /* stderr is a terminal */
-    bool shown;   /* something was drawn */
-    double t0;    /* start, monotonic seconds */
-    double last;  /* last redraw */
+    bool on;     /* stderr is a terminal */
+    bool shown;  /* something was drawn */
+    double t0;   /* start, monotonic seconds */
+    double last; /* last redraw */
 };
 
 void isl_progress_init(struct isl_progress *p);

@@ -43,8 +43,7 @@ const char *isl_format_name(enum isl_format f)
 
 int isl_format_parse(const char *name)
 {
-    static const char *const names[] = {"auto", "csv", "xml", "json",
-                                        "ndjson"};
+    static const char *const names[] = {"auto", "csv", "xml", "json", "ndjson"};
 
     for (size_t i = 0; i < ISL_ARRAY_LEN(names); i++)
         if (strcmp(name, names[i]) == 0)
@@ -166,8 +165,7 @@ const char *isl_reader_name(const struct isl_reader *r)
     return r->name;
 }
 
-size_t isl_reader_columns(const struct isl_reader *r,
-                          const char *const **names)
+size_t isl_reader_columns(const struct isl_reader *r, const char *const **names)
 {
     *names = r->columns;
     return r->ncolumns;

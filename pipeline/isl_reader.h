@@ -37,16 +37,17 @@ enum isl_format {
 
 /* Reader options. Strings are borrowed; zero means "default/detect". */
 struct isl_reader_opts {
-    enum isl_format format; /* ISL_FMT_AUTO: detect from content */
-    char delimiter;         /* CSV: 0 sniffs , ; tab | */
-    char quote;             /* CSV: 0 means '"' */
-    char escape;            /* CSV: 0 means quotes are doubled */
-    bool no_header;         /* CSV: the first line is data */
+    enum isl_format format;     /* ISL_FMT_AUTO: detect from content */
+    char delimiter;             /* CSV: 0 sniffs , ; tab | */
+    char quote;                 /* CSV: 0 means '"' */
+    char escape;                /* CSV: 0 means quotes are doubled */
+    bool no_header;             /* CSV: the first line is data */
     const char *const *columns; /* CSV: names to use (no_header) */
     size_t ncolumns;
-    bool lenient;             /* CSV: pad short rows with empty values */
-    const char *encoding;     /* NULL/"utf-8" validates; else converts */
-    const char *record_path;  /* XML: "/unload/sys_user"; NULL = children of the root */
+    bool lenient;         /* CSV: pad short rows with empty values */
+    const char *encoding; /* NULL/"utf-8" validates; else converts */
+    const char
+        *record_path; /* XML: "/unload/sys_user"; NULL = children of the root */
     const char *records_path; /* JSON: dotted path to the array of records */
     bool flatten;             /* JSON: nested objects become "a.b" fields */
     size_t max_field;         /* bytes; 0 = ISL_DEFAULT_MAX_FIELD */
@@ -64,8 +65,7 @@ int isl_format_parse(const char *name);
  * (isl_reader_close). Returns 0 or < 0 with err filled.
  */
 int isl_reader_open(struct isl_reader **out, const char *path,
-                    const struct isl_reader_opts *opts,
-                    struct isl_error *err);
+                    const struct isl_reader_opts *opts, struct isl_error *err);
 
 /* Next row; see the top of this file. *row is borrowed from r. */
 int isl_reader_next(struct isl_reader *r, const struct isl_row **row,

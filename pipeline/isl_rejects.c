@@ -36,8 +36,9 @@ int isl_rejects_open(struct isl_rejects **out, const char *path,
     w->path = strdup(path);
     isl_buf_init(&w->b, (size_t)1 << 30);
     if (!w->f || !w->path) {
-        isl_error_set(err, ISL_EIO, "rejects", "cannot write the rejects "
-                                               "file");
+        isl_error_set(err, ISL_EIO, "rejects",
+                      "cannot write the rejects "
+                      "file");
         isl_error_at(err, path, 0, UINT64_MAX);
         if (w->f && w->f != stdout)
             fclose(w->f);
@@ -152,9 +153,9 @@ static int write_csv(struct isl_rejects *w, const struct isl_verdict *v)
     join_reasons(&rules, &cols, &msgs, v);
     if (extra.len)
         isl_buf_addf(&msgs, " (values past the header: %s)", extra.data);
-    snprintf(line, sizeof(line), "%llu",
-             (unsigned long long)(in->pos.line ? in->pos.line
-                                               : in->pos.record));
+    snprintf(
+        line, sizeof(line), "%llu",
+        (unsigned long long)(in->pos.line ? in->pos.line : in->pos.record));
     {
         const char *vals[] = {in->pos.file ? in->pos.file : "", line,
                               rules.data ? rules.data : "",
@@ -196,9 +197,9 @@ static int write_json(struct isl_rejects *w, const struct isl_verdict *v)
 
         isl_buf_adds(b, i ? ",{\"file\":" : "{\"file\":");
         isl_jsonw_string(b, file, strlen(file));
-        isl_buf_addf(b, ",\"line\":%llu,\"rule\":",
-                     (unsigned long long)(in->pos.line ? in->pos.line
-                                                       : in->pos.record));
+        isl_buf_addf(
+            b, ",\"line\":%llu,\"rule\":",
+            (unsigned long long)(in->pos.line ? in->pos.line : in->pos.record));
         isl_jsonw_string(b, r->rule, strlen(r->rule));
         isl_buf_adds(b, ",\"column\":");
         isl_jsonw_string(b, r->column, strlen(r->column));
@@ -233,13 +234,12 @@ static void xml_text(struct isl_buf *b, const char *s, size_t n)
 
 static bool xml_name_ok(const char *s)
 {
-    if (!*s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                 *s == '_'))
+    if (!*s ||
+        !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
         return false;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
-              *s == '.'))
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
             return false;
     return true;
 }
@@ -249,9 +249,9 @@ static int write_xml(struct isl_rejects *w, const struct isl_verdict *v)
     struct isl_buf *b = &w->b;
     const struct isl_row *in = v->in;
 
-    isl_buf_addf(b, "  <record isload_line=\"%llu\" isload_file=\"",
-                 (unsigned long long)(in->pos.line ? in->pos.line
-                                                   : in->pos.record));
+    isl_buf_addf(
+        b, "  <record isload_line=\"%llu\" isload_file=\"",
+        (unsigned long long)(in->pos.line ? in->pos.line : in->pos.record));
     xml_text(b, in->pos.file ? in->pos.file : "",
              in->pos.file ? strlen(in->pos.file) : 0);
     isl_buf_adds(b, "\">\n");

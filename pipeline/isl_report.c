@@ -53,11 +53,11 @@ struct isl_report {
     struct isl_report_load load;
     uint64_t results[5]; /* inserted updated ignored skipped error */
     uint64_t noutcomes, nerror_rows;
-    FILE *error_rows;    /* JSON lines: rows that ended in error */
+    FILE *error_rows; /* JSON lines: rows that ended in error */
 };
 
-static const char *const outcome_names[5] = {"inserted", "updated",
-                                             "ignored", "skipped", "error"};
+static const char *const outcome_names[5] = {"inserted", "updated", "ignored",
+                                             "skipped", "error"};
 
 static void now_iso(char *buf, size_t n)
 {
@@ -70,8 +70,7 @@ static void now_iso(char *buf, size_t n)
 
 static int add_field(struct isl_report *r, const char *name)
 {
-    struct field_stats *p =
-        realloc(r->fields, (r->nfields + 1) * sizeof(*p));
+    struct field_stats *p = realloc(r->fields, (r->nfields + 1) * sizeof(*p));
 
     if (!p)
         return -1;
@@ -211,11 +210,10 @@ int isl_report_reject(struct isl_report *r, const struct isl_verdict *v)
             return ISL_EIO;
         if (r->nfirst < TERMINAL_ERRORS) {
             char tmp[1024];
-            int k = snprintf(tmp, sizeof(tmp), "%s:%llu: %s%s%s (%s)", file,
-                             (unsigned long long)(pos->line ? pos->line
-                                                            : pos->record),
-                             rs->column, *rs->column ? ": " : "",
-                             rs->message, rs->rule);
+            int k = snprintf(
+                tmp, sizeof(tmp), "%s:%llu: %s%s%s (%s)", file,
+                (unsigned long long)(pos->line ? pos->line : pos->record),
+                rs->column, *rs->column ? ": " : "", rs->message, rs->rule);
 
             if (k > 0)
                 r->first[r->nfirst++] = strdup(tmp);
@@ -265,9 +263,9 @@ int isl_report_outcome(struct isl_report *r, const struct isl_outcome *o)
         return ISL_EIO;
     if (r->nfirst < TERMINAL_ERRORS) {
         char tmp[1024];
-        int n = snprintf(tmp, sizeof(tmp), "%s:%llu: %s: instance error: %s",
-                         o->file, (unsigned long long)o->line, o->key,
-                         o->message);
+        int n =
+            snprintf(tmp, sizeof(tmp), "%s:%llu: %s: instance error: %s",
+                     o->file, (unsigned long long)o->line, o->key, o->message);
 
         if (n > 0)
             r->first[r->nfirst++] = strdup(tmp);
@@ -285,8 +283,7 @@ uint64_t isl_report_outcome_errors(const struct isl_report *r)
     return r->results[4];
 }
 
-void isl_report_set_load(struct isl_report *r,
-                         const struct isl_report_load *ld)
+void isl_report_set_load(struct isl_report *r, const struct isl_report_load *ld)
 {
     r->loading = true;
     r->load = *ld;
@@ -357,8 +354,7 @@ static json_t *report_head(struct isl_report *r)
     json_object_set_new(doc, "finished_at", json_string(r->finished));
     json_object_set_new(doc, "duration_s", json_real(r->duration));
     json_object_set_new(doc, "rows_read", json_integer((json_int_t)r->read));
-    json_object_set_new(doc, "rows_valid",
-                        json_integer((json_int_t)r->valid));
+    json_object_set_new(doc, "rows_valid", json_integer((json_int_t)r->valid));
     json_object_set_new(doc, "rows_rejected",
                         json_integer((json_int_t)r->rejected));
     json_object_set_new(doc, "rows_filtered",
@@ -366,8 +362,7 @@ static json_t *report_head(struct isl_report *r)
     json_object_set_new(doc, "max_errors",
                         r->info.max_errors ? json_string(r->info.max_errors)
                                            : json_null());
-    json_object_set_new(doc, "threshold_exceeded",
-                        json_boolean(r->threshold));
+    json_object_set_new(doc, "threshold_exceeded", json_boolean(r->threshold));
     json_object_set_new(doc, "rules", counts_json(r->rules, r->nrules));
     json_object_set_new(doc, "columns", counts_json(r->cols, r->ncols));
     fields = json_object();
@@ -379,15 +374,14 @@ static json_t *report_head(struct isl_report *r)
             json_pack("{s:I,s:I,s:I,s:I,s:I}", "filled", (json_int_t)s->filled,
                       "empty", (json_int_t)s->empty, "distinct",
                       (json_int_t)(s->filled ? isl_hll_estimate(&s->hll) : 0),
-                      "min_length",
-                      (json_int_t)(s->filled ? s->min_len : 0), "max_length",
-                      (json_int_t)s->max_len));
+                      "min_length", (json_int_t)(s->filled ? s->min_len : 0),
+                      "max_length", (json_int_t)s->max_len));
     }
     json_object_set_new(doc, "fields", fields);
     if (r->loading) {
         const struct isl_report_load *ld = &r->load;
-        json_t *res = json_object(), *sets = json_array(),
-               *req = json_object(), *codes = json_object();
+        json_t *res = json_object(), *sets = json_array(), *req = json_object(),
+               *codes = json_object();
         char code[8];
 
         for (size_t i = 0; i < 5; i++)
@@ -399,14 +393,15 @@ static json_t *report_head(struct isl_report *r)
             if (ld->status_codes[c]) {
                 snprintf(code, sizeof(code), "%d", c);
                 json_object_set_new(
-                    codes, code,
-                    json_integer((json_int_t)ld->status_codes[c]));
+                    codes, code, json_integer((json_int_t)ld->status_codes[c]));
             }
         if (ld->transport_errors)
             json_object_set_new(codes, "transport_error",
                                 json_integer((json_int_t)ld->transport_errors));
-        json_object_set_new(req, "count", json_integer((json_int_t)ld->requests));
-        json_object_set_new(req, "retries", json_integer((json_int_t)ld->retries));
+        json_object_set_new(req, "count",
+                            json_integer((json_int_t)ld->requests));
+        json_object_set_new(req, "retries",
+                            json_integer((json_int_t)ld->retries));
         json_object_set_new(req, "by_status", codes);
         json_object_set_new(req, "batches_split",
                             json_integer((json_int_t)ld->splits));
@@ -482,8 +477,7 @@ json_t *isl_report_json(struct isl_report *r, size_t max_errors)
     free(line);
     fseek(r->errors, 0, SEEK_END);
     json_object_set_new(doc, "errors", errors);
-    json_object_set_new(doc, "errors_truncated",
-                        json_boolean(n < r->nerrors));
+    json_object_set_new(doc, "errors_truncated", json_boolean(n < r->nerrors));
     return doc;
 }
 
@@ -554,8 +548,9 @@ void isl_report_print(struct isl_report *r, FILE *f)
         for (size_t i = 0; i < 5; i++)
             fprintf(f, "    %-11s %10llu\n", outcome_names[i],
                     (unsigned long long)r->results[i]);
-        fprintf(f, "  import sets   %10zu\n  requests      %10llu (%llu "
-                   "retries)\n  %.1f s, %.0f rows/s\n",
+        fprintf(f,
+                "  import sets   %10zu\n  requests      %10llu (%llu "
+                "retries)\n  %.1f s, %.0f rows/s\n",
                 r->load.nimport_sets, (unsigned long long)r->load.requests,
                 (unsigned long long)r->load.retries, r->duration,
                 r->duration > 0 ? (double)r->load.rows_sent / r->duration

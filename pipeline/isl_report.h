@@ -20,13 +20,13 @@ struct isl_verdict;
 struct isl_report;
 
 struct isl_report_info {
-    const char *command;       /* "validate" */
-    const char *feed;          /* feed name */
-    const char *feed_file;     /* path of the feed definition */
+    const char *command;   /* "validate" */
+    const char *feed;      /* feed name */
+    const char *feed_file; /* path of the feed definition */
     const char *staging_table;
     const char *const *inputs; /* input paths */
     size_t ninputs;
-    const char *max_errors;    /* as given, or NULL */
+    const char *max_errors; /* as given, or NULL */
 };
 
 int isl_report_new(struct isl_report **out, const struct isl_report_info *info,
@@ -42,8 +42,8 @@ struct isl_outcome;
 /* Loading: what the loader adds to the record. */
 struct isl_report_load {
     const char *instance, *mode, *run_id;
-    uint64_t rows_sent;      /* rows handed to the instance */
-    uint64_t rows_not_sent;  /* accepted but not sent (run stopped) */
+    uint64_t rows_sent;     /* rows handed to the instance */
+    uint64_t rows_not_sent; /* accepted but not sent (run stopped) */
     const char *const *import_sets;
     size_t nimport_sets;
     uint64_t requests, retries, splits, reconciled, duplicates,

@@ -4,7 +4,7 @@
  *
  *   insertMultiple body:  {"records":[{"u_a":"1","u_isload_row":"R-1"},...]}
  *   single-row body:      {"u_a":"1","u_isload_row":"R-1"}
- *   URLs:                 BASE/api/now/import/STAGING/insertMultiple?run_after=..
+ *   URLs: BASE/api/now/import/STAGING/insertMultiple?run_after=..
  *                         BASE/api/now/table/STAGING?sysparm_query=..&..
  *
  * Keys are staging column names, or their labels with --keys label.

@@ -105,8 +105,7 @@ struct tf_stage_type {
      * that lives until the next call (e.g. a buffer in the context).
      * Returns TF_PASS, TF_CHANGED, TF_REJECT or TF_FILTER.
      */
-    int (*row)(struct tf_stage *st, struct tf_row *row,
-               struct isl_error *err);
+    int (*row)(struct tf_stage *st, struct tf_row *row, struct isl_error *err);
 
     /*
      * Deferred row stages (reference, unique with keep=last) decide only

@@ -128,10 +128,9 @@ static void show_key(struct unique_ctx *c, const struct tf_row *row)
 
         if (i < 0)
             continue;
-        n += (size_t)snprintf(c->shown + n, sizeof(c->shown) - n,
-                              "%s%s=%.*s", k ? ", " : "", name,
-                              row->lens[i] > 60 ? 60 : (int)row->lens[i],
-                              row->values[i]);
+        n += (size_t)snprintf(
+            c->shown + n, sizeof(c->shown) - n, "%s%s=%.*s", k ? ", " : "",
+            name, row->lens[i] > 60 ? 60 : (int)row->lens[i], row->values[i]);
     }
     for (char *p = c->shown; *p; p++)
         if ((unsigned char)*p < 0x20)

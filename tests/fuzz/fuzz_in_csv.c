@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[] = "/tmp/fuzz_in_csv_XXXXXX";
     int fd = mkstemp(path);
-    struct isl_reader_opts o = {.format = ISL_FMT_CSV, .max_field = 64,
-                                .max_record = 256};
+    struct isl_reader_opts o = {
+        .format = ISL_FMT_CSV, .max_field = 64, .max_record = 256};
 
     if (fd < 0)
         return 0;

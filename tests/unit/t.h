@@ -26,34 +26,34 @@ struct t_test {
 
 static int t_failures_;
 
-#define T_CHECK(cond)                                                         \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,          \
-                    __LINE__, #cond);                                         \
-            t_failures_++;                                                    \
-        }                                                                     \
+#define T_CHECK(cond)                                                          \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, \
+                    #cond);                                                    \
+            t_failures_++;                                                     \
+        }                                                                      \
     } while (0)
 
-#define T_STREQ(a, b)                                                         \
-    do {                                                                      \
-        const char *t_a_ = (a), *t_b_ = (b);                                  \
-        if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) {                      \
-            fprintf(stderr, "  %s:%d: %s == %s: \"%s\" != \"%s\"\n",          \
-                    __FILE__, __LINE__, #a, #b, t_a_ ? t_a_ : "(null)",       \
-                    t_b_ ? t_b_ : "(null)");                                  \
-            t_failures_++;                                                    \
-        }                                                                     \
+#define T_STREQ(a, b)                                                          \
+    do {                                                                       \
+        const char *t_a_ = (a), *t_b_ = (b);                                   \
+        if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0) {                       \
+            fprintf(stderr, "  %s:%d: %s == %s: \"%s\" != \"%s\"\n", __FILE__, \
+                    __LINE__, #a, #b, t_a_ ? t_a_ : "(null)",                  \
+                    t_b_ ? t_b_ : "(null)");                                   \
+            t_failures_++;                                                     \
+        }                                                                      \
     } while (0)
 
-#define T_INTEQ(a, b)                                                         \
-    do {                                                                      \
-        long long t_a_ = (long long)(a), t_b_ = (long long)(b);               \
-        if (t_a_ != t_b_) {                                                   \
-            fprintf(stderr, "  %s:%d: %s == %s: %lld != %lld\n", __FILE__,    \
-                    __LINE__, #a, #b, t_a_, t_b_);                            \
-            t_failures_++;                                                    \
-        }                                                                     \
+#define T_INTEQ(a, b)                                                          \
+    do {                                                                       \
+        long long t_a_ = (long long)(a), t_b_ = (long long)(b);                \
+        if (t_a_ != t_b_) {                                                    \
+            fprintf(stderr, "  %s:%d: %s == %s: %lld != %lld\n", __FILE__,     \
+                    __LINE__, #a, #b, t_a_, t_b_);                             \
+            t_failures_++;                                                     \
+        }                                                                      \
     } while (0)
 
 extern const struct t_test t_list_[];

@@ -61,10 +61,8 @@ static void test_numbers(void)
     check("n", comma, 1, ISL_GUESS_NUMBER,
           "[\"trim\",{\"number\":{\"decimal\":\",\"}}]");
     check("n", exp, 1, ISL_GUESS_NUMBER, "[\"trim\",{\"number\":{}}]");
-    check("n", both, 1, ISL_GUESS_TEXT,
-          "[\"trim\",{\"length\":{\"max\":40}}]");
-    check("zip", lz, 1, ISL_GUESS_TEXT,
-          "[\"trim\",{\"length\":{\"max\":40}}]");
+    check("n", both, 1, ISL_GUESS_TEXT, "[\"trim\",{\"length\":{\"max\":40}}]");
+    check("zip", lz, 1, ISL_GUESS_TEXT, "[\"trim\",{\"length\":{\"max\":40}}]");
     check("card", lng, 1, ISL_GUESS_TEXT,
           "[\"trim\",{\"length\":{\"max\":40}}]");
     {
@@ -91,30 +89,34 @@ static void test_dates(void)
     static const char *const mixed[] = {"2024-01-31", "12/25/2020", NULL};
     static const char *const bad[] = {"2024-13-01", "2024-01-02", NULL};
 
-    check("d", iso, 1, ISL_GUESS_DATE,
-          "[\"trim\",{\"date\":{\"from\":[\"%Y-%m-%d\"],\"to\":\"%Y-%m-%d\"}}]");
-    check("d", mdy, 1, ISL_GUESS_DATE,
-          "[\"trim\",{\"date\":{\"from\":[\"%m/%d/%Y\"],\"to\":\"%Y-%m-%d\"}}]");
-    check("d", dmy, 1, ISL_GUESS_DATE,
-          "[\"trim\",{\"date\":{\"from\":[\"%d/%m/%Y\"],\"to\":\"%Y-%m-%d\"}}]");
-    check("d", dot, 1, ISL_GUESS_DATE,
-          "[\"trim\",{\"date\":{\"from\":[\"%d.%m.%Y\"],\"to\":\"%Y-%m-%d\"}}]");
-    check("d", ymd, 1, ISL_GUESS_DATE,
-          "[\"trim\",{\"date\":{\"from\":[\"%Y/%m/%d\"],\"to\":\"%Y-%m-%d\"}}]");
+    check(
+        "d", iso, 1, ISL_GUESS_DATE,
+        "[\"trim\",{\"date\":{\"from\":[\"%Y-%m-%d\"],\"to\":\"%Y-%m-%d\"}}]");
+    check(
+        "d", mdy, 1, ISL_GUESS_DATE,
+        "[\"trim\",{\"date\":{\"from\":[\"%m/%d/%Y\"],\"to\":\"%Y-%m-%d\"}}]");
+    check(
+        "d", dmy, 1, ISL_GUESS_DATE,
+        "[\"trim\",{\"date\":{\"from\":[\"%d/%m/%Y\"],\"to\":\"%Y-%m-%d\"}}]");
+    check(
+        "d", dot, 1, ISL_GUESS_DATE,
+        "[\"trim\",{\"date\":{\"from\":[\"%d.%m.%Y\"],\"to\":\"%Y-%m-%d\"}}]");
+    check(
+        "d", ymd, 1, ISL_GUESS_DATE,
+        "[\"trim\",{\"date\":{\"from\":[\"%Y/%m/%d\"],\"to\":\"%Y-%m-%d\"}}]");
     /* two shapes in one column: both formats, in table order */
     check("d", mixed, 1, ISL_GUESS_DATE,
           "[\"trim\",{\"date\":{\"from\":[\"%Y-%m-%d\",\"%m/%d/%Y\"],"
           "\"to\":\"%Y-%m-%d\"}}]");
-    check("d", bad, 1, ISL_GUESS_TEXT,
-          "[\"trim\",{\"length\":{\"max\":40}}]");
+    check("d", bad, 1, ISL_GUESS_TEXT, "[\"trim\",{\"length\":{\"max\":40}}]");
 }
 
 static void test_ambiguous_dates(void)
 {
     static const char *const amb[] = {"01/02/2020", "03/04/2021", NULL};
     static const char *const both[] = {"13/01/2020", "01/13/2020", NULL};
-    static const char *const late[] = {"01/02/2020", "03/04/2021",
-                                       "25/12/2021", NULL};
+    static const char *const late[] = {"01/02/2020", "03/04/2021", "25/12/2021",
+                                       NULL};
     struct isl_guess *g = guess("d", amb, 1);
     const struct isl_guess_result *r = isl_guess_finish(g);
 
@@ -147,10 +149,8 @@ static void test_datetimes(void)
     static const char *const z[] = {"2024-01-02T03:04:05Z",
                                     "2024-12-31T23:59:59Z", NULL};
     static const char *const sp[] = {"2024-01-02 03:04:05", NULL};
-    static const char *const us[] = {"12/31/2024 23:59", "1/2/2024 3:04",
-                                     NULL};
-    static const char *const dd[] = {"2024-01-02", "2024-01-02 03:04:05",
-                                     NULL};
+    static const char *const us[] = {"12/31/2024 23:59", "1/2/2024 3:04", NULL};
+    static const char *const dd[] = {"2024-01-02", "2024-01-02 03:04:05", NULL};
     struct isl_guess *g = guess("t", z, 1);
     const struct isl_guess_result *r = isl_guess_finish(g);
 
@@ -228,11 +228,10 @@ static void test_booleans(void)
 static void test_enum(void)
 {
     static const char *const dept[] = {"SALES", "HR", "ENG", "hr", NULL};
-    static const char *const once[] = {"SALES", "HR", "ENG", "SALES", "HR",
-                                       "ENG", "SALES", "HR", "ENG", "SALES",
-                                       "HR", "ENG", "SALES", "HR", "ENG",
-                                       "SALES", "HR", "ENG", "SALES", "HR",
-                                       "MKT", NULL};
+    static const char *const once[] = {
+        "SALES", "HR",    "ENG",   "SALES", "HR",    "ENG", "SALES", "HR",
+        "ENG",   "SALES", "HR",    "ENG",   "SALES", "HR",  "ENG",   "SALES",
+        "HR",    "ENG",   "SALES", "HR",    "MKT",   NULL};
     static const char *const many[] = {"a", "b", "c", "d", "e", "f", "g",
                                        "h", "i", "j", "k", "l", "m", NULL};
     struct isl_guess *g;
@@ -252,8 +251,7 @@ static void test_enum(void)
     T_CHECK(strstr(r->why, "'MKT' only once") != NULL);
     isl_guess_free(g);
     /* 13 distinct values: too many */
-    check("x", many, 3, ISL_GUESS_TEXT,
-          "[\"trim\",{\"length\":{\"max\":40}}]");
+    check("x", many, 3, ISL_GUESS_TEXT, "[\"trim\",{\"length\":{\"max\":40}}]");
 }
 
 static void test_mixed_and_empty(void)
@@ -324,13 +322,11 @@ static void test_snake(void)
     T_STREQ(b, "weird_name");
     isl_guess_snake(b, sizeof(b), "location.site", 30);
     T_STREQ(b, "location_site");
-    isl_guess_snake(b, sizeof(b), "Bestellung Lieferadresse Postleitzahl",
-                    30);
+    isl_guess_snake(b, sizeof(b), "Bestellung Lieferadresse Postleitzahl", 30);
     T_STREQ(b, "bestellung_lieferadresse_postl");
     isl_guess_snake(b, sizeof(b), "abcdefghi jklm", 10); /* no trailing _ */
     T_STREQ(b, "abcdefghi");
-    T_INTEQ(isl_guess_snake(b, sizeof(b), "\xe6\x97\xa5\xe6\x9c\xac", 30),
-            0);
+    T_INTEQ(isl_guess_snake(b, sizeof(b), "\xe6\x97\xa5\xe6\x9c\xac", 30), 0);
     T_STREQ(b, "");
     isl_guess_snake(b, 4, "abcdef", 30); /* size wins over max */
     T_STREQ(b, "abc");
@@ -338,18 +334,18 @@ static void test_snake(void)
 
 static void test_key_candidates(void)
 {
-    static const char *const names[] = {"Name",  "Start Date", "Email",
-                                        "Employee Number", "Code",
-                                        "Record ID", "Amount", "Dept"};
+    static const char *const names[] = {
+        "Name", "Start Date", "Email",  "Employee Number",
+        "Code", "Record ID",  "Amount", "Dept"};
     static const char *const v[][4] = {
-        {"Ann", "Ben", "Cy", NULL},                    /* unique text */
+        {"Ann", "Ben", "Cy", NULL},                       /* unique text */
         {"2020-01-01", "2020-01-02", "2020-01-03", NULL}, /* a date */
-        {"a@x.com", "b@x.com", "c@x.com", NULL},       /* unique email */
-        {"100", "101", "102", NULL},                   /* unique integer */
-        {"A", "", "C", NULL},                          /* has an empty */
-        {"R1", "R2", "R3", NULL},                      /* unique id */
-        {"1.5", "2.5", "3.5", NULL},                   /* decimals */
-        {"HR", "HR", "IT", NULL},                      /* repeats */
+        {"a@x.com", "b@x.com", "c@x.com", NULL},          /* unique email */
+        {"100", "101", "102", NULL},                      /* unique integer */
+        {"A", "", "C", NULL},                             /* has an empty */
+        {"R1", "R2", "R3", NULL},                         /* unique id */
+        {"1.5", "2.5", "3.5", NULL},                      /* decimals */
+        {"HR", "HR", "IT", NULL},                         /* repeats */
     };
     struct isl_guess *g[8];
     const struct isl_guess_result *r[8];

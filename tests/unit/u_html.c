@@ -82,11 +82,10 @@ static json_t *mini(json_int_t read, json_int_t valid, json_int_t rej,
 {
     return json_pack("{s:i,s:s,s:s,s:[s],s:I,s:I,s:I,s:I,s:s,s:b,"
                      "s:{},s:{},s:{},s:o,s:b}",
-                     "isload_report", 1, "command", "validate", "feed",
-                     "mini", "inputs", "a.csv", "rows_read", read,
-                     "rows_valid", valid, "rows_rejected", rej,
-                     "rows_filtered", filt, "max_errors", "5",
-                     "threshold_exceeded", exceeded, "rules", "columns",
+                     "isload_report", 1, "command", "validate", "feed", "mini",
+                     "inputs", "a.csv", "rows_read", read, "rows_valid", valid,
+                     "rows_rejected", rej, "rows_filtered", filt, "max_errors",
+                     "5", "threshold_exceeded", exceeded, "rules", "columns",
                      "fields", "errors", errors ? errors : json_array(),
                      "errors_truncated", 0);
 }
@@ -125,11 +124,16 @@ static void test_escape(void)
     T_STREQ(b.data, "x\xe2\x90\x80y");
     /* UTF-8 kept; a stray byte, an overlong form, a surrogate: U+FFFD */
     isl_buf_reset(&b);
-    T_INTEQ(isl_html_escape(&b, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-                            14), 0);
+    T_INTEQ(
+        isl_html_escape(&b, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+        0);
     T_STREQ(b.data, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
     isl_buf_reset(&b);
-    T_INTEQ(isl_html_escape(&b, "a\xff" "b\xc0\xaf\xed\xa0\x80", 8), 0);
+    T_INTEQ(isl_html_escape(&b,
+                            "a\xff"
+                            "b\xc0\xaf\xed\xa0\x80",
+                            8),
+            0);
     T_STREQ(b.data, "a\xef\xbf\xbd"
                     "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
                     "\xef\xbf\xbd");
@@ -191,7 +195,8 @@ static void test_sample(void)
               "threshold <code>max_errors 10%</code>.");
     hasnt(html, "THRESHOLD EXCEEDED");
     /* a bar for each rule and each column, with its count */
-    json_object_foreach(json_object_get(doc, "rules"), key, v) {
+    json_object_foreach(json_object_get(doc, "rules"), key, v)
+    {
         snprintf(frag, sizeof(frag),
                  "<g class=\"bar\" data-key=\"%s\"><title>%s: %d error%s"
                  "</title>",
@@ -210,14 +215,16 @@ static void test_sample(void)
     T_CHECK(strstr(html, "data-key=\"pattern\"") <
             strstr(html, "data-key=\"date\""));
     /* every field has a statistics row */
-    json_object_foreach(json_object_get(doc, "fields"), key, v) {
+    json_object_foreach(json_object_get(doc, "fields"), key, v)
+    {
         snprintf(frag, sizeof(frag), "<tr><th scope=\"row\"><code>%s</code>",
                  key);
         has(html, frag);
     }
     /* each rejected line once, as file:line; line 14 and 37 have two */
     errors = json_object_get(doc, "errors");
-    json_array_foreach(errors, i, e) {
+    json_array_foreach(errors, i, e)
+    {
         snprintf(frag, sizeof(frag),
                  "<span class=\"f\">testdata/hr/employees.csv</span>:<b>%d"
                  "</b>",
@@ -226,13 +233,14 @@ static void test_sample(void)
     }
     T_INTEQ(count(html, "<tbody><tr><th scope=\"rowgroup\""), 9);
     T_INTEQ(count(html, "rowspan=\"2\""), 2);
-    has(html, "rowspan=\"2\"><span class=\"f\">testdata/hr/employees.csv"
-              "</span>:<b>14</b><span class=\"rec\">record 13</span></th>"
-              "<td class=\"col\"><code>u_employee_id</code></td>"
-              "<td class=\"val\"><code class=\"v\">E12</code></td>"
-              "<td class=\"why\"><span class=\"tag\">pattern</span>&#39;E12&#39; "
-              "does not match ^E[0-9]{7}$</td></tr>\n"
-              "<tr><td class=\"col\"><code>u_email</code></td>");
+    has(html,
+        "rowspan=\"2\"><span class=\"f\">testdata/hr/employees.csv"
+        "</span>:<b>14</b><span class=\"rec\">record 13</span></th>"
+        "<td class=\"col\"><code>u_employee_id</code></td>"
+        "<td class=\"val\"><code class=\"v\">E12</code></td>"
+        "<td class=\"why\"><span class=\"tag\">pattern</span>&#39;E12&#39; "
+        "does not match ^E[0-9]{7}$</td></tr>\n"
+        "<tr><td class=\"col\"><code>u_email</code></td>");
     /* hostile and awkward values */
     has(html, "<code class=\"v\">&lt;script&gt;alert(1)&lt;/script&gt;"
               "</code>");
@@ -320,13 +328,13 @@ static void test_banners(void)
 
 static void test_grouping(void)
 {
-    json_t *errs = json_pack("[o,o,o,o,o,o]",
-                             err_entry("b.csv", 9, 8, "c1", "v1"),
-                             err_entry("a.csv", 9, 8, "c2", "v2"),
-                             err_entry("b.csv", 3, 2, "c3", "v3"),
-                             err_entry("b.csv", 9, 8, "c4", "v4"),
-                             err_entry("x.json", 0, 5, "c5", "v5"),
-                             err_entry("x.json", 0, 5, "c6", "v6"));
+    json_t *errs =
+        json_pack("[o,o,o,o,o,o]", err_entry("b.csv", 9, 8, "c1", "v1"),
+                  err_entry("a.csv", 9, 8, "c2", "v2"),
+                  err_entry("b.csv", 3, 2, "c3", "v3"),
+                  err_entry("b.csv", 9, 8, "c4", "v4"),
+                  err_entry("x.json", 0, 5, "c5", "v5"),
+                  err_entry("x.json", 0, 5, "c6", "v6"));
     json_t *doc = mini(10, 6, 4, 0, false, errs);
     char *html = render(doc);
     const char *p1, *p2, *p3, *p4;
@@ -360,15 +368,15 @@ static void test_values(void)
 
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    errs = json_pack("[o,o,o,o]", err_entry("a.csv", 2, 1, "c", big),
-                     err_entry("a.csv", 3, 2, "c", "  lead\xc2\xa0nbsp"),
-                     err_entry("a.csv", 4, 3, "c", "zw\xe2\x80\x8bsp\r\n\xc2\x85x"),
-                     err_entry("a.csv", 5, 4, "c", "<img src=x onerror=1>"));
-    json_array_append_new(errs, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s%}",
-                                          "file", "a.csv", "line",
-                                          (json_int_t)6, "column", "c",
-                                          "rule", "r", "message", "m",
-                                          "value", "n\0l", (size_t)3));
+    errs = json_pack(
+        "[o,o,o,o]", err_entry("a.csv", 2, 1, "c", big),
+        err_entry("a.csv", 3, 2, "c", "  lead\xc2\xa0nbsp"),
+        err_entry("a.csv", 4, 3, "c", "zw\xe2\x80\x8bsp\r\n\xc2\x85x"),
+        err_entry("a.csv", 5, 4, "c", "<img src=x onerror=1>"));
+    json_array_append_new(errs, json_pack("{s:s,s:I,s:s,s:s,s:s,s:s%}", "file",
+                                          "a.csv", "line", (json_int_t)6,
+                                          "column", "c", "rule", "r", "message",
+                                          "m", "value", "n\0l", (size_t)3));
     doc = mini(5, 0, 5, 0, false, errs);
     html = render(doc);
     if (html) {
@@ -400,8 +408,8 @@ static void test_many_rows(void)
     char *html;
 
     for (int i = 0; i < 6000; i++)
-        json_array_append_new(errs, err_entry("big.csv", i + 2, i + 1, "c",
-                                              "<v>"));
+        json_array_append_new(errs,
+                              err_entry("big.csv", i + 2, i + 1, "c", "<v>"));
     doc = mini(6000, 0, 6000, 0, true, errs);
     html = render(doc);
     if (html) {
@@ -451,12 +459,8 @@ static void test_errors(void)
 }
 
 TEST_LIST = {
-    {"escape", test_escape},
-    {"sample", test_sample},
-    {"banners", test_banners},
-    {"grouping", test_grouping},
-    {"values", test_values},
-    {"many_rows", test_many_rows},
-    {"errors", test_errors},
-    {NULL, NULL},
+    {"escape", test_escape},   {"sample", test_sample},
+    {"banners", test_banners}, {"grouping", test_grouping},
+    {"values", test_values},   {"many_rows", test_many_rows},
+    {"errors", test_errors},   {NULL, NULL},
 };

@@ -263,8 +263,8 @@ static void test_escape(void)
 static void test_no_header(void)
 {
     static const char *const cols[] = {"id", "name"};
-    struct isl_reader_opts o = {.no_header = true, .columns = cols,
-                                .ncolumns = 2};
+    struct isl_reader_opts o = {
+        .no_header = true, .columns = cols, .ncolumns = 2};
     struct isl_reader_opts o2 = {.no_header = true};
     struct isl_reader *r = open_csv("noheader.csv", &o);
     const struct isl_row *row;

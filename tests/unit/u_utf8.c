@@ -19,12 +19,12 @@ static void test_valid(void)
 static void test_invalid(void)
 {
     BAD_AT("abc\xff", 3);
-    BAD_AT("\xc0\xaf", 0);             /* overlong '/' */
-    BAD_AT("\xe0\x80\xaf", 0);         /* overlong */
-    BAD_AT("ab\xed\xa0\x80", 2);       /* surrogate */
-    BAD_AT("\xf4\x90\x80\x80", 0);     /* past U+10FFFF */
-    BAD_AT("12345678\xc3", 8);         /* truncated at the end */
-    BAD_AT("\xe2\x82x", 0);            /* bad continuation */
+    BAD_AT("\xc0\xaf", 0);         /* overlong '/' */
+    BAD_AT("\xe0\x80\xaf", 0);     /* overlong */
+    BAD_AT("ab\xed\xa0\x80", 2);   /* surrogate */
+    BAD_AT("\xf4\x90\x80\x80", 0); /* past U+10FFFF */
+    BAD_AT("12345678\xc3", 8);     /* truncated at the end */
+    BAD_AT("\xe2\x82x", 0);        /* bad continuation */
 }
 
 TEST_LIST = {
