@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
-"""measure.py: run a command several times; print median wall seconds and
-peak RSS (KiB) of the child, as "SECONDS RSS_KIB". stdout is discarded.
-usage: measure.py RUNS CMD [ARGS...]  (a CMD of 'sh -c ...' is fine)"""
-import os, statistics, subprocess, sys, time
+"""measure.py: run a command several times; print the median wall seconds
+and the peak RSS (KiB) of the command, as "SECONDS RSS_KIB". stdout is
+discarded. RSS comes from GNU time (/usr/bin/time), which forks a small C
+process: measuring from Python would count the forked interpreter's own
+memory. usage: measure.py RUNS CMD [ARGS...]"""
+import statistics, subprocess, sys, tempfile, time
 
 def once(cmd):
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        sys.stderr.write(f"measure: {cmd[0]} exited {code}: {err[-500:]}\n")
-        sys.exit(1)
-    return dt, ru.ru_maxrss
+    with tempfile.NamedTemporaryFile("r") as tf:
+        t0 = time.monotonic()
+        p = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%M"] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        dt = time.monotonic() - t0
+        if p.returncode not in (0, 1):
+            sys.stderr.write(f"measure: {cmd[0]} exited {p.returncode}: "
+                             f"{p.stderr.decode(errors='replace')[-500:]}\n")
+            sys.exit(1)
+        rss = int(tf.read().strip().splitlines()[-1])
+    return dt, rss
 
 runs = int(sys.argv[1])
 cmd = sys.argv[2:]
