@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum bstate { B_OPEN, B_QUEUED, B_POSTING, B_READBACK, B_WAIT_POLL, B_DONE };
 
@@ -856,6 +857,23 @@ static void pump(struct isl_loader *l, int timeout_ms)
             post(l, b);
         else if (b->state == B_WAIT_POLL && b->not_before <= now)
             readback(l, b);
+    }
+    if (isl_http_pending(l->http) == 0 && timeout_ms > 0) {
+        /* nothing on the wire: sleep until the next batch is due */
+        double next = now + timeout_ms / 1000.0;
+
+        for (struct batch *b = l->batches; b; b = b->next)
+            if ((b->state == B_QUEUED || b->state == B_WAIT_POLL) &&
+                b->not_before > now && b->not_before < next)
+                next = b->not_before;
+        if (next > now) {
+            struct timespec ts;
+            double d = next - now;
+
+            ts.tv_sec = (time_t)d;
+            ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+            nanosleep(&ts, NULL);
+        }
     }
     isl_http_run(l->http, timeout_ms);
     /* free finished batches */

@@ -106,6 +106,19 @@ load "$HR" --max-errors 2
 expect_rc "threshold: exit 3" 3
 [ "$(adds_up)" = yes ] && ok "threshold: report adds up" || bad "threshold: report adds up" "$(adds_up)"
 
+# --- a wide feed: the correlation column is added to a full staging
+#     table on first use (an emulator regression: use after realloc) ---
+stop_sim
+"$SIM" --port 0 --config "$TMP/sim.json" --feed "$SRCDIR/bench/hr_feed.json" >"$TMP/sim.out" 2>"$TMP/sim.err" &
+SIM_PID=$!
+for _ in $(seq 1 100); do PORT=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$TMP/sim.out"); [ -n "$PORT" ] && break; sleep 0.1; done
+URL="http://127.0.0.1:$PORT"
+awk 'BEGIN{print "employee_id,first_name,last_name,email,department,manager_id,location,cost_center,start_date,work_phone,mobile_phone,job_title,employment_type,salary_grade,status";
+     for(i=1;i<=50;i++) printf "E%07d,Ann,Lee,ann%d@example.com,Finance,,Paris,CC-1,01/02/2020,+1-555-041-8477,,Engineer,Intern,G3,Active\n", i, i}' >"$TMP/wide.csv"
+run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load -q "$SRCDIR/bench/hr_feed.json" "$TMP/wide.csv" --instance "$URL" --state-dir "$TMP/runs" --report "$TMP/r.json"
+expect_rc "wide feed: exit 0" 0
+[ "$(report 'd["results"]["inserted"]')" = 50 ] && ok "wide feed: 50 inserted" || bad "wide feed: 50 inserted" "$(cat "$TMP/sim.err" | tail -5)"
+
 # --- guards ---
 run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load "$FEED" "$HR" --instance http://example.com
 expect_rc "plain http to a remote host refused" 2

@@ -31,7 +31,8 @@
 /* A request key resolved to a staging column. */
 struct keymap {
     char *key;
-    const struct sim_col *col; /* NULL: ignored */
+    char *colname; /* NULL: ignored. A name, not a pointer: adding a
+                      column may move the table's column array */
 };
 
 struct keymaps {
@@ -41,17 +42,19 @@ struct keymaps {
 
 static void keymaps_free(struct keymaps *km)
 {
-    for (size_t i = 0; i < km->n; i++)
+    for (size_t i = 0; i < km->n; i++) {
         free(km->k[i].key);
+        free(km->k[i].colname);
+    }
     free(km->k);
 }
 
 static const struct sim_col *keymaps_get(const struct keymaps *km,
-                                         const char *key)
+                                         struct sim_table *t, const char *key)
 {
     for (size_t i = 0; i < km->n; i++)
         if (strcmp(km->k[i].key, key) == 0)
-            return km->k[i].col;
+            return km->k[i].colname ? sim_db_col(t, km->k[i].colname) : NULL;
     return NULL;
 }
 
@@ -109,8 +112,12 @@ static void resolve_record(struct sim *s, struct sim_table *t, json_t *rec,
             km->cap = km->cap ? km->cap * 2 : 16;
             km->k = sim_xrealloc(km->k, km->cap * sizeof(*km->k));
         }
-        km->k[km->n].key = sim_xstrdup(key);
-        km->k[km->n].col = resolve_key(s, t, key, labels);
+        {
+            const struct sim_col *c = resolve_key(s, t, key, labels);
+
+            km->k[km->n].key = sim_xstrdup(key);
+            km->k[km->n].colname = c ? sim_xstrdup(c->name) : NULL;
+        }
         km->n++;
     }
 }
@@ -236,7 +243,7 @@ static json_t *insert_row(struct sim *s, struct sim_table *t,
     sim_str_addf(&qs, "?1, ?2, ?3, ?2, ?3, 0, ?4, ?5, ?6, ?7, '%s'", t->name);
     json_object_foreach(rec, key, v)
     {
-        const struct sim_col *c = keymaps_get(km, key);
+        const struct sim_col *c = keymaps_get(km, t, key);
         char *text;
         size_t len;
         if (!c || json_object_get(row, c->name))
