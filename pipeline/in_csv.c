@@ -1,26 +1,63 @@
 /*
- * in_csv.c: the CSV reader, on libcsv.
+ * in_csv.c: the CSV reader: a hand-written tokenizer for the common case,
+ * libcsv for escape-character mode.
  *
- * libcsv is a push parser: we hand it bytes and it calls cb_field at the
- * end of each field and cb_record at the end of each record. It knows
- * nothing of lines, so we feed it one line segment at a time (bytes up to
- * and including one CR or LF) and keep the line count ourselves:
+ * Two paths produce the same rows, positions and errors:
  *
- *   chunk from isl_input -> split at CR/LF -> [escape rewrite] -> csv_parse
- *        cb_field: copy value into rowbuf (NUL-separated), note its offset
- *        cb_record: mark the row ready
+ * 1. The fast path (no escape character; delimiter and quote not CR/LF)
+ *    scans each 64 KiB chunk itself and writes field bytes straight into
+ *    rowbuf (NUL-separated values, offsets in offs/lens). It replaced
+ *    libcsv here because feeding libcsv one line at a time, with an
+ *    is_space callback called per byte, cost more than half the reader's
+ *    time. Its states are libcsv's, with spaces never trimmed:
  *
- * Because a record can only end at a line end, at most one record ends
- * per segment, so next() returns after the segment that completed one.
- * A record starts on the first non-blank segment fed while no record is
- * open; that segment's line and byte offset are the row's position.
- * Blank lines are skipped; libcsv does not trim spaces (is_space is off).
+ *      S_ROW     no record open. CR/LF: blank line, skipped. Anything
+ *                else starts a record here (its line and offset are the
+ *                row's position) and is handled as in S_FSTART.
+ *      S_FSTART  at a field start. delim: empty field. CR/LF: empty
+ *                field, end of record. quote: -> S_Q. else -> S_UNQ.
+ *      S_UNQ     unquoted field. delim ends the field, CR/LF the record;
+ *                everything else, a quote included, is taken literally.
+ *      S_Q       quoted field. quote -> S_QQ (the quote is kept for now);
+ *                everything else, CR/LF and delim included, is data.
+ *      S_QQ      a quote in a quoted field. delim/CR/LF: drop that quote,
+ *                end the field (and record). quote: a doubled quote, one
+ *                is kept, -> S_Q. Anything else is kept after the quote
+ *                and the field stays quoted (-> S_Q): libcsv's non-strict
+ *                reading, so "abc"x,y is one field abc"x,y... up to the
+ *                next quote.
+ *
+ *    Runs of ordinary bytes are found with a byte-class table and copied
+ *    with one memcpy; a sentinel LF after the chunk ends every scan.
+ *    next() returns as soon as a record ends; a record can span chunks.
+ *
+ * 2. With an escape character, libcsv is the parser and stays the
+ *    reference for the fast path. libcsv knows nothing of lines, so we
+ *    feed it one line segment at a time (bytes up to and including one CR
+ *    or LF) and keep the line count ourselves:
+ *
+ *      chunk from isl_input -> split at CR/LF -> escape rewrite -> csv_parse
+ *          cb_field: copy value into rowbuf (NUL-separated), note its offset
+ *          cb_record: mark the row ready
+ *
+ *    Because a record can only end at a line end, at most one record ends
+ *    per segment, so next() returns after the segment that completed one.
+ *    A record starts on the first non-blank segment fed while no record is
+ *    open; that segment's line and byte offset are the row's position.
+ *    Blank lines are skipped; libcsv does not trim spaces (is_space off).
+ *
+ * The fast path copies the segment-level bookkeeping of the libcsv path
+ * exactly, at the same points: after every CR or LF and at the end of a
+ * chunk that does not end in one (a "segment end"). There it notes the
+ * line where an open quote started, and drops a field longer than
+ * max_field so far (see seg_end). Line counting is per segment too: CR
+ * counts a line, LF counts one unless the previous segment ended in CR.
  *
  * Errors: a record with more or fewer fields than the header is a row
  * error (or padded, when lenient); invalid UTF-8 is a row error naming the
- * field; a field or record past its size cap is a row error, and libcsv's
- * buffer is emptied so memory stays bounded; an unterminated quote at end
- * of file is a parse error naming the line where the quote opened.
+ * field; a field or record past its size cap is a row error, and the bytes
+ * held for it are dropped so memory stays bounded; an unterminated quote
+ * at end of file is a parse error naming the line where the quote opened.
  */
 #include "isl_setup.h"
 #include "isl_reader_int.h"
@@ -39,9 +76,25 @@
 /* libcsv parser states (libcsv.c); FIELD_BEGUN + quoted = inside quotes */
 #define LIBCSV_FIELD_BEGUN 2
 
+/* fast path states, see the top comment */
+enum { S_ROW, S_FSTART, S_UNQ, S_Q, S_QQ };
+
+/* byte classes for the fast path */
+#define C_DELIM 1
+#define C_QUOTE 2
+#define C_TERM 4
+
 struct csv_ctx {
     struct csv_parser parser;
     bool parser_ready;
+
+    bool fast;          /* the hand-written tokenizer, not libcsv */
+    int st;             /* its state, S_* */
+    size_t flen;        /* length of the open field (libcsv's entry_pos) */
+    bool fdrop;         /* the open field's bytes are not being kept */
+    size_t keep;        /* keep field bytes while record_bytes + flen <= keep */
+    uint64_t chunk_off; /* byte offset of chunk[0] */
+    unsigned char cls[256]; /* C_* of each byte */
 
     char *chunk; /* bytes from the input */
     size_t chunk_len, chunk_pos;
@@ -218,7 +271,16 @@ static int csv_open(struct isl_reader *r, struct isl_error *err)
     csv_set_delim(&c->parser, (unsigned char)r->opts.delimiter);
     csv_set_quote(&c->parser, (unsigned char)r->opts.quote);
     csv_set_space_func(&c->parser, no_space);
-    c->chunk = malloc(CHUNK_SIZE);
+    c->fast = !o->escape && r->opts.delimiter != '\r' &&
+              r->opts.delimiter != '\n' && r->opts.quote != '\r' &&
+              r->opts.quote != '\n';
+    c->cls[(unsigned char)r->opts.delimiter] |= C_DELIM;
+    c->cls[(unsigned char)r->opts.quote] |= C_QUOTE;
+    c->cls['\r'] |= C_TERM;
+    c->cls['\n'] |= C_TERM;
+    /* one byte over max_record: a kept field may still lose a quote */
+    c->keep = r->opts.max_record < SIZE_MAX ? r->opts.max_record + 1 : SIZE_MAX;
+    c->chunk = malloc(CHUNK_SIZE + 1); /* + the fast path's sentinel */
     if (o->escape)
         c->esc = malloc(2 * CHUNK_SIZE);
     if (!c->chunk || (o->escape && !c->esc))
@@ -350,6 +412,248 @@ static size_t next_segment(struct csv_ctx *c)
     return left;
 }
 
+/*
+ * The fast path.
+ */
+
+/* Add n bytes to the open field, keeping them while the record can
+ * still fit; past that the field is bound to fail a size cap. */
+static inline void fast_add(struct csv_ctx *c, const unsigned char *s, size_t n)
+{
+    if (!c->fdrop) {
+        if (!c->oversize && c->record_bytes + c->flen + n <= c->keep &&
+            isl_buf_reserve(&c->rowbuf, c->flen + n + 1) == 0)
+            memcpy(c->rowbuf.data + c->rowbuf.len + c->flen, s, n);
+        else
+            c->fdrop = true;
+    }
+    c->flen += n;
+}
+
+/* The open field ends: what cb_field does, on bytes already in place. */
+static void fast_field(struct isl_reader *r, struct csv_ctx *c)
+{
+    size_t len = c->flen;
+
+    c->flen = 0;
+    if (c->oversize) {
+        c->fdrop = false;
+        return;
+    }
+    if (c->nfields == c->afields) {
+        size_t n = c->afields ? c->afields * 2 : 32;
+        size_t *o = realloc(c->offs, n * sizeof(*o));
+        size_t *l = o ? realloc(c->lens, n * sizeof(*l)) : NULL;
+
+        if (o)
+            c->offs = o;
+        if (!o || !l) {
+            c->oversize = true;
+            c->fdrop = false;
+            return;
+        }
+        c->lens = l;
+        c->afields = n;
+    }
+    c->record_bytes += len + 1;
+    if (len > r->opts.max_field || c->record_bytes > r->opts.max_record) {
+        c->oversize = true;
+        c->oversize_field = len > r->opts.max_field ? c->nfields + 1 : 0;
+        c->fdrop = false;
+        return;
+    }
+    if (c->fdrop || isl_buf_reserve(&c->rowbuf, len + 1) < 0) {
+        c->oversize = true; /* out of memory */
+        c->fdrop = false;
+        return;
+    }
+    c->offs[c->nfields] = c->rowbuf.len;
+    c->lens[c->nfields] = len;
+    c->rowbuf.len += len;
+    c->rowbuf.data[c->rowbuf.len++] = '\0';
+    c->rowbuf.data[c->rowbuf.len] = '\0';
+    c->nfields++;
+}
+
+static inline void fast_record(struct csv_ctx *c)
+{
+    c->row_ready = true;
+    c->in_record = false;
+    c->records++;
+    c->st = S_ROW;
+}
+
+/* A segment ends (see the top comment): what feed() does after csv_parse.
+ * seg_line is the line the segment is on. */
+static inline void seg_end(struct isl_reader *r, struct csv_ctx *c,
+                           uint64_t seg_line)
+{
+    if (c->st == S_Q) {
+        if (!c->quote_line)
+            c->quote_line = seg_line;
+    } else {
+        c->quote_line = 0;
+    }
+    if (c->flen > r->opts.max_field) {
+        c->oversize = true;
+        c->oversize_field = c->nfields + 1;
+        c->flen = 0;
+        c->fdrop = false;
+    }
+}
+
+/* A CR or LF was taken: count the line and end the segment. */
+static inline void fast_term(struct isl_reader *r, struct csv_ctx *c,
+                             unsigned char ch)
+{
+    uint64_t seg_line = c->line;
+
+    if (ch == '\r') {
+        c->line++;
+        c->prev_cr = true;
+    } else {
+        if (!c->prev_cr)
+            c->line++;
+        c->prev_cr = false;
+    }
+    seg_end(r, c, seg_line);
+}
+
+/* Scan the chunk from chunk_pos until a record ends or the chunk does. */
+static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
+{
+    const unsigned char *base = (const unsigned char *)c->chunk;
+    const unsigned char *p = base + c->chunk_pos;
+    const unsigned char *end = base + c->chunk_len;
+    const unsigned char *cls = c->cls;
+    const unsigned char *q;
+    unsigned char ch;
+
+    for (;;) {
+        switch (c->st) {
+        case S_ROW:
+            if (p == end)
+                goto chunk_end;
+            if (cls[*p] & C_TERM) { /* blank line */
+                fast_term(r, c, *p++);
+                continue;
+            }
+            c->in_record = true;
+            c->rec_line = c->line;
+            c->rec_offset = c->chunk_off + (uint64_t)(p - base);
+            c->record_bytes = 0;
+            c->st = S_FSTART;
+            /* fall through */
+        case S_FSTART:
+            if (p == end)
+                goto chunk_end;
+            ch = *p;
+            if (cls[ch] & C_TERM) {
+                p++;
+                fast_field(r, c);
+                fast_record(c);
+                fast_term(r, c, ch);
+                goto done;
+            }
+            if (cls[ch] & C_DELIM) {
+                p++;
+                fast_field(r, c);
+                continue;
+            }
+            if (cls[ch] & C_QUOTE) {
+                p++;
+                c->st = S_Q;
+                continue;
+            }
+            c->st = S_UNQ;
+            /* fall through */
+        case S_UNQ:
+            q = p;
+            while (!(cls[*q] & (C_DELIM | C_TERM)))
+                q++;
+            if (q != p)
+                fast_add(c, p, (size_t)(q - p));
+            p = q;
+            if (p == end)
+                goto chunk_end;
+            ch = *p++;
+            fast_field(r, c);
+            if (cls[ch] & C_TERM) {
+                fast_record(c);
+                fast_term(r, c, ch);
+                goto done;
+            }
+            c->st = S_FSTART;
+            continue;
+        case S_Q:
+            q = p;
+            while (!(cls[*q] & (C_QUOTE | C_TERM)))
+                q++;
+            if (q != p)
+                fast_add(c, p, (size_t)(q - p));
+            p = q;
+            if (p == end)
+                goto chunk_end;
+            ch = *p++;
+            fast_add(c, &ch, 1); /* CR/LF is data; a quote is kept for now */
+            if (cls[ch] & C_QUOTE)
+                c->st = S_QQ;
+            else
+                fast_term(r, c, ch);
+            continue;
+        case S_QQ:
+            if (p == end)
+                goto chunk_end;
+            ch = *p++;
+            if (cls[ch] & (C_DELIM | C_TERM)) {
+                c->flen--; /* drop the closing quote */
+                fast_field(r, c);
+                if (cls[ch] & C_DELIM) {
+                    c->st = S_FSTART;
+                    continue;
+                }
+                fast_record(c);
+                fast_term(r, c, ch);
+                goto done;
+            }
+            if (!(cls[ch] & C_QUOTE)) /* "abc"x: x is kept, still quoted */
+                fast_add(c, &ch, 1);
+            c->st = S_Q;
+            continue;
+        }
+    }
+chunk_end:
+    /* the chunk's last segment, unless it ended with its CR/LF */
+    if (c->chunk_len && !(cls[base[c->chunk_len - 1]] & C_TERM) &&
+        p != base + c->chunk_pos) {
+        c->prev_cr = false;
+        seg_end(r, c, c->line);
+    }
+done:
+    c->chunk_pos = (size_t)(p - base);
+}
+
+/* End of input on the fast path: what csv_fini does. Returns true for an
+ * unterminated quote. */
+static bool fast_fini(struct isl_reader *r, struct csv_ctx *c)
+{
+    switch (c->st) {
+    case S_Q:
+        return true;
+    case S_QQ:
+        c->flen--;
+        /* fall through */
+    case S_FSTART:
+    case S_UNQ:
+        fast_field(r, c);
+        fast_record(c);
+        break;
+    default:
+        break;
+    }
+    return false;
+}
+
 static int header_from_row(struct isl_reader *r, struct csv_ctx *c,
                            struct isl_error *err)
 {
@@ -470,6 +774,18 @@ static int build_row(struct isl_reader *r, struct csv_ctx *c,
     return ISL_OK;
 }
 
+static int unterminated(struct isl_reader *r, struct csv_ctx *c,
+                        struct isl_error *err)
+{
+    uint64_t line = c->quote_line ? c->quote_line : c->rec_line;
+
+    return isl_reader__parse_error(
+        r, err, line, c->rec_offset,
+        "unterminated quoted field: the quote opened on line %llu is never "
+        "closed",
+        (unsigned long long)line);
+}
+
 static int csv_next(struct isl_reader *r, struct isl_row **out,
                     struct isl_error *err)
 {
@@ -517,6 +833,11 @@ static int csv_next(struct isl_reader *r, struct isl_row **out,
             if (got == 0) {
                 c->input_eof = true;
                 c->finished = true;
+                if (c->fast) {
+                    if (fast_fini(r, c))
+                        return unterminated(r, c, err);
+                    continue;
+                }
                 if (c->esc_pending) {
                     c->esc_pending = false;
                     csv_parse(&c->parser, &r->opts.escape, 1, cb_field,
@@ -525,20 +846,20 @@ static int csv_next(struct isl_reader *r, struct isl_row **out,
                 if ((c->parser.pstate == LIBCSV_FIELD_BEGUN &&
                      c->parser.quoted) ||
                     csv_fini(&c->parser, cb_field, cb_record, r) != 0)
-                    return isl_reader__parse_error(
-                        r, err, c->quote_line ? c->quote_line : c->rec_line,
-                        c->rec_offset,
-                        "unterminated quoted field: the quote opened on line "
-                        "%llu is never closed",
-                        (unsigned long long)(c->quote_line ? c->quote_line
-                                                           : c->rec_line));
+                    return unterminated(r, c, err);
                 continue;
             }
+            c->chunk_off += c->chunk_len;
             c->chunk_len = got;
             c->chunk_pos = 0;
-            c->has_cr = memchr(c->chunk, '\r', got) != NULL;
+            if (c->fast)
+                c->chunk[got] = '\n'; /* sentinel: ends every scan */
+            else
+                c->has_cr = memchr(c->chunk, '\r', got) != NULL;
         }
-        {
+        if (c->fast) {
+            fast_scan(r, c);
+        } else {
             size_t n = next_segment(c);
 
             rc = feed(r, c, c->chunk + c->chunk_pos, n, err);
