@@ -37,12 +37,11 @@ void isl_hll_add(struct isl_hll *h, const void *s, size_t n)
     uint64_t x = isl_hash64(s, n);
     uint32_t idx = (uint32_t)(x >> (64 - ISL_HLL_BITS));
     uint64_t rest = x << ISL_HLL_BITS;
-    uint8_t rank = 1;
+    /* 1 + leading zeros of the remaining 64 - BITS bits, at most
+     * 65 - BITS (all zero) */
+    uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1)
+                        : (uint8_t)(64 - ISL_HLL_BITS + 1);
 
-    while (rank <= 64 - ISL_HLL_BITS && !(rest & (1ULL << 63))) {
-        rank++;
-        rest <<= 1;
-    }
     if (rank > h->reg[idx])
         h->reg[idx] = rank;
 }

@@ -15,10 +15,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#define BOOL_CACHED 16
+
+/* The words of one side, looked up once at init. */
+struct words {
+    size_t n; /* number of words */
+    bool all; /* all n are in w / len */
+    const char *w[BOOL_CACHED];
+    size_t len[BOOL_CACHED];
+};
+
 struct boolean_ctx {
     json_t *yes, *no; /* words for true and false, or NULL (defaults) */
     const char *mode; /* "insensitive" (default) or "sensitive" */
     bool insensitive;
+    struct words yes_w, no_w;
 };
 
 static const char *const default_true[] = {"true", "yes", "y", "1", NULL};
@@ -50,6 +61,34 @@ static bool listed(const json_t *list, const char *const *dflt, const char *in,
     return false;
 }
 
+static void cache_words(struct words *ws, const json_t *list,
+                        const char *const *dflt)
+{
+    const char *w;
+
+    ws->n = 0;
+    for (size_t i = 0; (w = word(list, dflt, i)) != NULL; i++) {
+        if (i < BOOL_CACHED) {
+            ws->w[i] = w;
+            ws->len[i] = strlen(w);
+        }
+        ws->n++;
+    }
+    ws->all = ws->n <= BOOL_CACHED;
+}
+
+static bool listed_cached(const struct words *ws, const json_t *list,
+                          const char *const *dflt, const char *in, size_t len,
+                          bool insensitive)
+{
+    if (!ws->all)
+        return listed(list, dflt, in, len, insensitive);
+    for (size_t i = 0; i < ws->n; i++)
+        if (tf_ascii_eq(in, len, ws->w[i], ws->len[i], insensitive))
+            return true;
+    return false;
+}
+
 static int boolean_init(struct tf_stage *st, const json_t *opts,
                         const char *column, struct isl_error *err)
 {
@@ -68,6 +107,8 @@ static int boolean_init(struct tf_stage *st, const json_t *opts,
                                  ".%s: '%s' is both a true and a false "
                                  "word",
                                  c->yes ? "true" : "false", w);
+    cache_words(&c->yes_w, c->yes, default_true);
+    cache_words(&c->no_w, c->no, default_false);
     return 0;
 }
 
@@ -82,9 +123,10 @@ static int boolean_value(struct tf_stage *st, const char *in, size_t len,
     (void)row;
     if (len == 0)
         return TF_PASS;
-    if (listed(c->yes, default_true, in, len, c->insensitive))
+    if (listed_cached(&c->yes_w, c->yes, default_true, in, len, c->insensitive))
         res = "true";
-    else if (listed(c->no, default_false, in, len, c->insensitive))
+    else if (listed_cached(&c->no_w, c->no, default_false, in, len,
+                           c->insensitive))
         res = "false";
     if (!res)
         return tf_reject(st, err, "%s is not a true or false word",

@@ -17,6 +17,28 @@
 
 static const struct tf_option email_options[] = {{.help = NULL}};
 
+/* One of ()<>[],;:\" (what strchr on that list found, without its
+ * NUL: ch is never 0 here). */
+static inline bool not_in_local(unsigned char ch)
+{
+    switch (ch) {
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static const char *check_local(const char *s, size_t n)
 {
     if (n == 0)
@@ -28,7 +50,7 @@ static const char *check_local(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        if (ch <= 0x20 || ch == 0x7f || strchr("()<>[],;:\\\"", ch))
+        if (ch <= 0x20 || ch == 0x7f || not_in_local(ch))
             return "a space or a character not allowed in an address";
         if (ch == '.' && s[i + 1] == '.')
             return "two dots in a row";

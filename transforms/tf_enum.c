@@ -13,11 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#define ENUM_CACHED 16
+
 struct enum_ctx {
     json_t *values;   /* allowed values (array of strings or one string) */
     const char *mode; /* "sensitive" or "insensitive" */
     bool insensitive;
     char list[200]; /* "Active, Inactive" for messages */
+    size_t count;   /* number of values */
+    /* the first values and their lengths, looked up once at init */
+    const char *v[ENUM_CACHED];
+    size_t vlen[ENUM_CACHED];
 };
 
 static const struct tf_option enum_options[] = {
@@ -39,6 +45,11 @@ static int enum_init(struct tf_stage *st, const json_t *opts,
     (void)column;
     if (tf_case_option(c->mode, "case", &c->insensitive, err) < 0)
         return ISL_ECONFIG;
+    c->count = count;
+    for (size_t i = 0; i < count && i < ENUM_CACHED; i++) {
+        c->v[i] = tf_list_get(c->values, i);
+        c->vlen[i] = strlen(c->v[i]);
+    }
     for (size_t i = 0; i < count && n < sizeof(c->list); i++) {
         const char *v = tf_list_get(c->values, i);
 
@@ -57,15 +68,15 @@ static int enum_value(struct tf_stage *st, const char *in, size_t len,
                       struct isl_error *err)
 {
     const struct enum_ctx *c = st->ctx;
-    size_t count = tf_list_size(c->values);
+    size_t count = c->count;
     char q[TF_QUOTE_MAX + 8];
 
     (void)row;
     if (len == 0)
         return TF_PASS;
     for (size_t i = 0; i < count; i++) {
-        const char *v = tf_list_get(c->values, i);
-        size_t vlen = strlen(v);
+        const char *v = i < ENUM_CACHED ? c->v[i] : tf_list_get(c->values, i);
+        size_t vlen = i < ENUM_CACHED ? c->vlen[i] : strlen(v);
 
         if (!tf_ascii_eq(in, len, v, vlen, c->insensitive))
             continue;

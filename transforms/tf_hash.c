@@ -1,7 +1,10 @@
 /*
- * tf_hash.c: open-addressing string hash map (see tf_hash.h). FNV-1a
- * hashes, power-of-two slot counts, linear probing, no deletion (stages
- * only ever add keys during one run).
+ * tf_hash.c: open-addressing string hash map (see tf_hash.h). A
+ * word-at-a-time hash with a murmur finaliser, power-of-two slot counts,
+ * linear probing, no deletion (stages only ever add keys during one run).
+ * Key copies are carved from large chunks (keys are never freed one by
+ * one), so a put of a new key costs no malloc and tf_hash_free no per-key
+ * free. Nothing depends on the slot order, so the hash is free to change.
  */
 #include "isl_setup.h"
 #include "tf_hash.h"
@@ -10,15 +13,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 14695981039346656037ULL;
+#define CHUNK_MIN ((size_t)64 << 10)
 
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
+struct tf_hash_chunk {
+    struct tf_hash_chunk *next;
+    size_t used, size;
+    char data[];
+};
+
+static inline uint64_t mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return h;
+}
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t h =
+        0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
+    uint64_t w;
+
+    for (; len >= 8; len -= 8, p += 8) { /* a word at a time */
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    if (len) { /* the tail, as one zero-padded word */
+        w = 0;
+        memcpy(&w, p, len);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    return mix(h);
 }
 
 void tf_hash_init(struct tf_hash *h)
@@ -26,94 +57,158 @@ void tf_hash_init(struct tf_hash *h)
     h->slots = NULL;
     h->cap = 0;
     h->n = 0;
+    h->ents = NULL;
+    h->aents = 0;
+    h->chunks = NULL;
 }
 
 void tf_hash_free(struct tf_hash *h)
 {
-    for (size_t i = 0; i < h->cap; i++) {
-        free(h->slots[i].key);
-        free(h->slots[i].val);
-    }
+    for (size_t i = 0; i < h->n; i++)
+        free(h->ents[i].val);
     free(h->slots);
+    free(h->ents);
+    while (h->chunks) {
+        struct tf_hash_chunk *next = h->chunks->next;
+
+        free(h->chunks);
+        h->chunks = next;
+    }
     tf_hash_init(h);
 }
 
-static struct tf_hash_entry *probe(const struct tf_hash *h, const char *key,
-                                   size_t len, uint64_t hv)
+/* Room for a key copy of n bytes (plus its NUL), or NULL. */
+static char *key_alloc(struct tf_hash *h, size_t n)
+{
+    struct tf_hash_chunk *c = h->chunks;
+
+    if (n + 1 < n)
+        return NULL;
+    if (!c || c->size - c->used < n + 1) {
+        size_t size = n + 1 > CHUNK_MIN / 4 ? n + 1 : CHUNK_MIN;
+
+        if (size > SIZE_MAX - sizeof(*c))
+            return NULL;
+        c = malloc(sizeof(*c) + size);
+        if (!c)
+            return NULL;
+        c->size = size;
+        c->used = 0;
+        if (h->chunks && size != CHUNK_MIN) {
+            /* a big key gets its own chunk behind the current one */
+            c->next = h->chunks->next;
+            h->chunks->next = c;
+        } else {
+            c->next = h->chunks;
+            h->chunks = c;
+        }
+    }
+    c->used += n + 1;
+    return c->data + c->used - (n + 1);
+}
+
+/*
+ * A slot is 0 (free) or the high 32 bits of the key's hash over the
+ * entry's index + 1, so probing touches 8 bytes per slot and reads an
+ * entry only when the tags agree. Returns the slot holding key or the free
+ * slot where it belongs.
+ */
+static uint64_t *probe(const struct tf_hash *h, const char *key, size_t len,
+                       uint64_t hv)
 {
     size_t mask = h->cap - 1;
+    uint32_t tag = (uint32_t)(hv >> 32);
 
     for (size_t i = (size_t)hv & mask;; i = (i + 1) & mask) {
-        struct tf_hash_entry *e = &h->slots[i];
+        uint64_t *sl = &h->slots[i];
+        const struct tf_hash_entry *e;
 
-        if (!e->key)
-            return e;
+        if (!*sl)
+            return sl;
+        if ((uint32_t)(*sl >> 32) != tag)
+            continue;
+        e = &h->ents[(uint32_t)*sl - 1];
         if (e->hash == hv && e->len == len && memcmp(e->key, key, len) == 0)
-            return e;
+            return sl;
     }
 }
 
 static int grow(struct tf_hash *h)
 {
     size_t cap = h->cap ? h->cap * 2 : 16;
-    struct tf_hash_entry *slots = calloc(cap, sizeof(*slots));
-    struct tf_hash old = *h;
+    uint64_t *slots = calloc(cap, sizeof(*slots));
 
     if (!slots)
         return ISL_ENOMEM;
+    free(h->slots);
     h->slots = slots;
     h->cap = cap;
-    for (size_t i = 0; i < old.cap; i++) {
-        struct tf_hash_entry *e = &old.slots[i];
+    for (size_t k = 0; k < h->n; k++) { /* keys are distinct: no compare */
+        uint64_t hv = h->ents[k].hash;
+        size_t mask = cap - 1, i = (size_t)hv & mask;
 
-        if (e->key)
-            *probe(h, e->key, e->len, e->hash) = *e;
+        while (slots[i])
+            i = (i + 1) & mask;
+        slots[i] = ((hv >> 32) << 32) | (uint64_t)(k + 1);
     }
-    free(old.slots);
     return 0;
 }
 
 int tf_hash_put(struct tf_hash *h, const char *key, size_t len,
                 struct tf_hash_entry **e)
 {
-    uint64_t hv = fnv1a(key, len);
-    struct tf_hash_entry *slot;
+    uint64_t hv = hash_bytes(key, len);
+    struct tf_hash_entry *ent;
+    uint64_t *slot;
     char *copy;
 
     if (h->cap) {
         slot = probe(h, key, len, hv);
-        if (slot->key) {
-            *e = slot;
+        if (*slot) {
+            *e = &h->ents[(uint32_t)*slot - 1];
             return 0;
         }
     }
+    if (h->n >= UINT32_MAX - 1)
+        return ISL_ENOMEM;
     if ((h->n + 1) * 4 > h->cap * 3 && grow(h) < 0)
         return ISL_ENOMEM;
-    copy = malloc(len + 1);
+    if (h->n == h->aents) {
+        size_t a = h->aents ? h->aents * 2 : 16;
+        struct tf_hash_entry *p = realloc(h->ents, a * sizeof(*p));
+
+        if (!p)
+            return ISL_ENOMEM;
+        h->ents = p;
+        h->aents = a;
+    }
+    copy = key_alloc(h, len);
     if (!copy)
         return ISL_ENOMEM;
     if (len)
         memcpy(copy, key, len);
     copy[len] = '\0';
     slot = probe(h, key, len, hv);
-    memset(slot, 0, sizeof(*slot));
-    slot->key = copy;
-    slot->len = len;
-    slot->hash = hv;
+    ent = &h->ents[h->n];
+    memset(ent, 0, sizeof(*ent));
+    ent->key = copy;
+    ent->len = len;
+    ent->hash = hv;
     h->n++;
-    *e = slot;
+    *slot = ((hv >> 32) << 32) | (uint64_t)h->n;
+    *e = ent;
     return 1;
 }
 
 struct tf_hash_entry *tf_hash_get(const struct tf_hash *h, const char *key,
                                   size_t len)
 {
-    struct tf_hash_entry *e;
+    uint64_t *slot;
 
     if (!h->cap)
         return NULL;
-    e = probe(h, key, len, fnv1a(key, len));
-    return e->key ? e : NULL;
+    slot = probe(h, key, len, hash_bytes(key, len));
+    return *slot ? &h->ents[(uint32_t)*slot - 1] : NULL;
 }
 
 int tf_hash_set_val(struct tf_hash_entry *e, const char *val, size_t vlen)

@@ -4,8 +4,10 @@
  * value), unique (key -> line or row id) and reference (set of keys).
  *
  * Keys are arbitrary bytes (NULs allowed) and are copied. Memory is one
- * slot array (load kept under 3/4, linear probing) plus one allocation
- * per key and per value, so it grows with the number of distinct keys.
+ * array of 8-byte slots (load kept under 3/4, linear probing), one dense
+ * array of entries in insertion order, the key copies packed
+ * into large chunks, and one allocation per value, so it grows with the
+ * number of distinct keys. Key copies stay put until tf_hash_free.
  */
 #ifndef TF_HASH_H
 #define TF_HASH_H
@@ -13,9 +15,9 @@
 #include "isl_setup.h"
 
 struct tf_hash_entry {
-    char *key;     /* owned copy, NUL-terminated; NULL marks a free slot */
+    char *key;     /* copy, NUL-terminated, stable until tf_hash_free */
     size_t len;    /* key length in bytes */
-    uint64_t hash; /* FNV-1a of the key */
+    uint64_t hash; /* hash of the key */
     uint64_t u;    /* caller's number (line, row id); 0 when inserted */
     uint64_t u2;   /* a second number for the caller */
     const void *p; /* caller's pointer, not owned; NULL when inserted */
@@ -23,10 +25,15 @@ struct tf_hash_entry {
     size_t vlen;
 };
 
+struct tf_hash_chunk;
+
 struct tf_hash {
-    struct tf_hash_entry *slots;
-    size_t cap; /* number of slots, 0 or a power of two */
-    size_t n;   /* keys stored */
+    uint64_t *slots; /* 0 = free, else hash tag << 32 | entry index + 1 */
+    size_t cap;      /* number of slots, 0 or a power of two */
+    size_t n;        /* keys stored */
+    struct tf_hash_entry *ents;   /* the entries, in insertion order */
+    size_t aents;                 /* entries allocated */
+    struct tf_hash_chunk *chunks; /* key copies */
 };
 
 /* An empty map (no allocation until the first put). */

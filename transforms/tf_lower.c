@@ -16,12 +16,48 @@ static bool word_byte(char c)
            (c >= '0' && c <= '9') || c == '\'' || (unsigned char)c >= 0x80;
 }
 
+/*
+ * Whether lower / upper case would change nothing: the same walk as
+ * tf_case_at, without writing. Title case is not checked here.
+ */
+static bool case_unchanged(const char *in, size_t len, bool upper)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)in[i];
+
+        if (c < 0x80) {
+            if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z'))
+                return false;
+            i++;
+        } else if (c == 0xC3 && i + 1 < len) {
+            unsigned char d = (unsigned char)in[i + 1];
+
+            if (upper ? (d >= 0xA0 && d <= 0xBE && d != 0xB7)
+                      : (d >= 0x80 && d <= 0x9E && d != 0x97))
+                return false;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    return true;
+}
+
 int tf_case_change(const struct tf_stage *st, const char *in, size_t len,
                    struct isl_buf *out, enum tf_case_mode mode,
                    struct isl_error *err)
 {
-    int rc = tf_emit(st, out, in, len, err);
+    int rc;
     bool in_word = false;
+
+    /* the common case, a value already in the wanted case: no copy (a
+     * value past the buffer's cap still goes through tf_emit's reject) */
+    if (mode != TF_CASE_TITLE && len <= out->cap &&
+        case_unchanged(in, len, mode == TF_CASE_UPPER)) {
+        isl_buf_reset(out);
+        return TF_PASS;
+    }
+    rc = tf_emit(st, out, in, len, err);
 
     if (rc != TF_CHANGED)
         return rc;

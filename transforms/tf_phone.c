@@ -52,6 +52,23 @@ static int phone_init(struct tf_stage *st, const json_t *opts,
     return 0;
 }
 
+/* One of " -.()/" or NUL (strchr on that list also finds its NUL). */
+static inline bool separator(char ch)
+{
+    switch (ch) {
+    case ' ':
+    case '-':
+    case '.':
+    case '(':
+    case ')':
+    case '/':
+    case '\0':
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int phone_value(struct tf_stage *st, const char *in, size_t len,
                        struct isl_buf *out, const struct tf_row *row,
                        struct isl_error *err)
@@ -59,7 +76,7 @@ static int phone_value(struct tf_stage *st, const char *in, size_t len,
     const struct phone_ctx *c = st->ctx;
     char q[TF_QUOTE_MAX + 8], dig[64], res[24];
     size_t nd = 0, nr = 1;
-    bool plus = false, nanp = strcmp(c->country, "1") == 0;
+    bool plus = false, nanp = c->country[0] == '1' && !c->country[1];
     const char *d;
 
     (void)row;
@@ -77,7 +94,7 @@ static int phone_value(struct tf_stage *st, const char *in, size_t len,
             dig[nd++] = ch;
         } else if (ch == '+' && nd == 0 && !plus) {
             plus = true;
-        } else if (!strchr(" -.()/", ch)) {
+        } else if (!separator(ch)) {
             return tf_reject(st, err, "%s is not a phone number",
                              tf_quote(q, sizeof(q), in, len));
         }

@@ -31,6 +31,7 @@ struct unique_ctx {
     bool last;
     size_t ncol;
     int *cache;           /* tf_row_find caches, one per column */
+    const char **seen;    /* row->columns[cache[k]] when it matched */
     struct tf_hash keys;  /* key -> line (u), file (p); last: row id (u2) */
     struct tf_hash files; /* interned file names */
     struct isl_buf key;   /* the current row's key */
@@ -68,7 +69,8 @@ static int unique_init(struct tf_stage *st, const json_t *opts,
     st->deferred = c->last;
     c->ncol = tf_list_size(c->columns);
     c->cache = malloc(c->ncol * sizeof(*c->cache));
-    if (!c->cache)
+    c->seen = calloc(c->ncol ? c->ncol : 1, sizeof(*c->seen));
+    if (!c->cache || !c->seen)
         return ISL_ENOMEM;
     for (size_t i = 0; i < c->ncol; i++) {
         c->cache[i] = -1;
@@ -94,10 +96,18 @@ static int make_key(struct tf_stage *st, const struct tf_row *row,
     isl_buf_reset(&c->key);
     c->shown[0] = '\0';
     for (size_t k = 0; k < c->ncol; k++) {
-        const char *name = tf_list_get(c->columns, k);
-        int i = tf_row_find(row, name, &c->cache[k]);
+        const char *name;
+        int i = c->cache[k];
 
+        /* the chain passes the same column pointers row after row */
+        if (i < 0 || (size_t)i >= row->n || row->columns[i] != c->seen[k]) {
+            name = tf_list_get(c->columns, k);
+            i = tf_row_find(row, name, &c->cache[k]);
+            if (i >= 0)
+                c->seen[k] = row->columns[i];
+        }
         if (i < 0) {
+            name = tf_list_get(c->columns, k);
             snprintf(err->field, sizeof(err->field), "%s", name);
             return tf_reject(st, err, "key column %s is not in the row", name);
         }
@@ -228,6 +238,7 @@ static void unique_close(struct tf_stage *st)
     tf_hash_free(&c->files);
     isl_buf_free(&c->key);
     free(c->cache);
+    free(c->seen);
 }
 
 const struct tf_stage_type tf_unique = {
