@@ -3,7 +3,8 @@
  * job. Rows flow reader -> chain -> loader -> instance; rejected rows go to
  * the rejects file and the report as in validate; every row sent ends
  * with its transform outcome. Each run has an id and a folder under
- * --state-dir holding its report, rejects and request log.
+ * --state-dir (isl_run.h) holding its report, rejects, request log,
+ * journal and rollback manifest; --resume continues an interrupted run.
  *
  * Exit codes: 0 every row loaded without an error outcome, 1 finished with
  * rejected rows or error outcomes, 2 usage/config/input error, 3 error
@@ -24,6 +25,7 @@
 #include "isl_rejects.h"
 #include "isl_report.h"
 #include "isl_row.h"
+#include "isl_run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,9 +41,6 @@ static const char usage[] =
     "Load the inputs through the feed's stages into the instance's Import "
     "Set\nstaging table and report what the transform did to every row.\n\n"
     "Options:\n"
-    "  --instance URL        https://NAME.service-now.com (or "
-    "$ISLOAD_INSTANCE);\n"
-    "                        http:// only for loopback addresses\n"
     "  --mode MODE           multiple (insertMultiple batches, default) or "
     "single\n"
     "  --batch N             rows per insertMultiple request (default 200)\n"
@@ -58,22 +57,21 @@ static const char usage[] =
     "u_isload_row)\n"
     "  --poll-timeout S      seconds to wait for asynchronous transforms "
     "(default 600)\n"
-    "  --timeout S           seconds per request (default 120)\n"
+
     "  --max-errors N|P%     stop when rejected rows plus error outcomes pass "
     "N (or P%)\n"
-    "  --credentials FILE    NAME=VALUE file, mode 0600 (else the "
-    "environment:\n"
-    "                        ISLOAD_USER, ISLOAD_PASSWORD, ISLOAD_CLIENT_ID,\n"
-    "                        ISLOAD_CLIENT_SECRET)\n"
-    "  --ca-file FILE        extra CA certificates for a private CA\n"
-    "  --proxy URL           proxy (HTTPS_PROXY and NO_PROXY apply "
-    "otherwise)\n"
+
     "  --state-dir DIR       where run folders go (default ./isload-runs)\n"
+    "  --manifest FILE       rollback manifest (default "
+    "RUN_DIR/manifest.jsonl.gz;\n"
+    "                        gzip'd when the name ends in .gz)\n"
+    "  --no-manifest         no manifest, and no before/after-image reads\n"
+    "  --resume[=RUN_ID]     continue the latest interrupted run of the feed "
+    "(or\n"
+    "                        RUN_ID); starts a fresh run if there is none\n"
     "  --report FILE         JSON report (default RUN_DIR/report.json)\n"
     "  --rejects FILE        rejected rows (default RUN_DIR/rejects.EXT)\n"
-    "  --log FILE            request log, JSON lines (default "
-    "RUN_DIR/requests.jsonl)\n"
-    "  --log-bodies          also log request and response bodies\n"
+
     "  -q, --quiet           no summary on stdout\n"
     "  -h, --help            this help\n\n"
     "Exit codes: 0 all rows loaded, 1 some rows rejected or in error, 2 "
@@ -86,6 +84,8 @@ struct threshold {
 
 struct load {
     struct isl_report *report;
+    struct isl_run *run;
+    uint64_t accepted; /* row numbers of accepted rows */
     struct isl_rejects *rejects;
     char *rejects_path; /* given, or NULL for RUN_DIR/rejects.EXT */
     const char *run_dir;
@@ -137,11 +137,24 @@ static void check_threshold(struct load *ld, bool final)
 static int on_accept(void *p, const struct isl_verdict *v)
 {
     struct load *ld = p;
+    const json_t *before;
+    uint64_t no = ++ld->accepted;
+    int rc = 0;
 
     isl_report_accept(ld->report, v);
     if (ld->failed)
         return 0;
-    if (isl_loader_add(ld->loader, v->out, &ld->err) < 0)
+    switch (isl_run_row_state(ld->run, no, &before)) {
+    case ISL_RUN_ROW_DONE: /* an earlier attempt has its outcome */
+        break;
+    case ISL_RUN_ROW_INFLIGHT:
+        rc = isl_loader_add_staged(ld->loader, v->out, no, before, &ld->err);
+        break;
+    case ISL_RUN_ROW_NEW:
+        rc = isl_loader_add(ld->loader, v->out, no, &ld->err);
+        break;
+    }
+    if (rc < 0)
         ld->failed = true;
     return 0;
 }
@@ -194,10 +207,42 @@ static int on_filter(void *p, const struct isl_verdict *v)
 static int on_outcome(void *p, const struct isl_outcome *o)
 {
     struct load *ld = p;
-    int rc = isl_report_outcome(ld->report, o);
+    int rc = isl_run_outcome(ld->run, o);
 
     check_threshold(ld, false);
     return rc;
+}
+
+static int on_sent(void *p, uint64_t batch, const uint64_t *rows, size_t n,
+                   const json_t *before)
+{
+    return isl_run_sent(((struct load *)p)->run, batch, rows, n, before);
+}
+
+static int on_acked(void *p, uint64_t batch, const char *import_set)
+{
+    return isl_run_acked(((struct load *)p)->run, batch, import_set);
+}
+
+static int on_batch_done(void *p, uint64_t batch)
+{
+    return isl_run_batch_done(((struct load *)p)->run, batch);
+}
+
+/* A run id as isl_run makes them: YYYYMMDDTHHMMSS-xxxx. */
+static bool looks_like_run_id(const char *s)
+{
+    if (strlen(s) != 20 || s[8] != 'T' || s[15] != '-')
+        return false;
+    for (size_t i = 0; i < 20; i++) {
+        bool digit = s[i] >= '0' && s[i] <= '9';
+
+        if (i == 8 || i == 15)
+            continue;
+        if (!digit && (i < 15 || !(s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    }
+    return true;
 }
 
 static void merge_input(struct isl_reader_opts *o,
@@ -233,44 +278,10 @@ static void merge_input(struct isl_reader_opts *o,
         o->max_record = cli->max_record;
 }
 
-static int mkdirs(const char *path)
-{
-    char tmp[4096];
-
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static void make_run_id(char *buf, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    unsigned rnd = (unsigned)getpid() ^ (unsigned)t;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    char stamp[32];
-
-    if (fd >= 0) {
-        if (read(fd, &rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd))
-            rnd ^= (unsigned)clock();
-        close(fd);
-    }
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-    snprintf(buf, n, "%s-%04x", stamp, rnd & 0xffff);
-}
-
 static int load_run(int argc, char **argv)
 {
     enum {
-        O_INSTANCE = ISL_OPT_READER_LAST + 1,
-        O_MODE,
+        O_MODE = ISL_OPT_CONN_LAST + 1,
         O_BATCH,
         O_BATCH_BYTES,
         O_CONC,
@@ -278,20 +289,17 @@ static int load_run(int argc, char **argv)
         O_KEYS,
         O_CORR,
         O_POLL,
-        O_TIMEOUT,
         O_MAXERR,
-        O_CREDS,
-        O_CA,
-        O_PROXY,
         O_STATE,
         O_REPORT,
         O_REJECTS,
-        O_LOG,
-        O_LOG_BODIES
+        O_MANIFEST,
+        O_NO_MANIFEST,
+        O_RESUME
     };
     static const struct option longopts[] = {
         ISL_READER_LONGOPTS,
-        {"instance", required_argument, NULL, O_INSTANCE},
+        ISL_CONN_LONGOPTS,
         {"mode", required_argument, NULL, O_MODE},
         {"batch", required_argument, NULL, O_BATCH},
         {"batch-bytes", required_argument, NULL, O_BATCH_BYTES},
@@ -300,16 +308,13 @@ static int load_run(int argc, char **argv)
         {"keys", required_argument, NULL, O_KEYS},
         {"correlation-column", required_argument, NULL, O_CORR},
         {"poll-timeout", required_argument, NULL, O_POLL},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
         {"max-errors", required_argument, NULL, O_MAXERR},
-        {"credentials", required_argument, NULL, O_CREDS},
-        {"ca-file", required_argument, NULL, O_CA},
-        {"proxy", required_argument, NULL, O_PROXY},
         {"state-dir", required_argument, NULL, O_STATE},
         {"report", required_argument, NULL, O_REPORT},
         {"rejects", required_argument, NULL, O_REJECTS},
-        {"log", required_argument, NULL, O_LOG},
-        {"log-bodies", no_argument, NULL, O_LOG_BODIES},
+        {"manifest", required_argument, NULL, O_MANIFEST},
+        {"no-manifest", no_argument, NULL, O_NO_MANIFEST},
+        {"resume", optional_argument, NULL, O_RESUME},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -317,33 +322,34 @@ static int load_run(int argc, char **argv)
     struct isl_cli_reader cr = {0};
     struct load ld = {0};
     struct isl_chain_sink sink = {&ld, on_accept, on_reject, on_filter};
-    struct isl_loader_sink lsink = {&ld, on_outcome};
+    struct isl_loader_sink lsink = {&ld, on_outcome, on_sent, on_acked,
+                                    on_batch_done};
+    struct isl_run_opts ro = {0};
     struct isl_loader_opts lo = {0};
-    struct isl_http_opts ho = {0};
-    struct isl_creds creds = {0};
+    struct isl_cli_conn conn;
+    int conc = 4;
     struct isl_feed *feed = NULL;
     struct isl_chain *chain = NULL;
     struct isl_http *http = NULL;
     struct isl_error err;
     struct isl_buf all;
-    const char *instance = getenv("ISLOAD_INSTANCE");
-    const char *creds_file = NULL, *state_dir = "./isload-runs";
-    const char *report_path = NULL, *log_path = NULL, *max_errors = NULL;
+    const char *state_dir = "./isload-runs";
+    const char *report_path = NULL, *max_errors = NULL;
     const char **labels = NULL;
     const struct isl_reader *checked = NULL;
     struct isl_progress prog;
     uint64_t nrows = 0;
     bool quiet = false, use_labels = false, ordered = false;
-    char run_id[64], run_dir[2048], path[4096], line[1024];
-    FILE *log = NULL;
+    char path[4096], line[1024], rpath[4096], jpath[4096];
     size_t sz;
     long v;
     int opt, rc, status = ISL_EXIT_USAGE;
+    const char *run_status = "aborted";
 
     isl_error_clear(&err);
     isl_error_clear(&ld.err);
     isl_buf_init(&all, 1 << 20);
-    ho.concurrency = 4;
+    isl_cli_conn_init(&conn);
     lo.mode = ISL_MODE_MULTIPLE;
     opterr = 0;
     optind = 1;
@@ -351,14 +357,12 @@ static int load_run(int argc, char **argv)
         switch (opt) {
         case 'h':
             fputs(usage, stdout);
+            fputs(isl_cli_conn_help, stdout);
             fputs(isl_cli_reader_help, stdout);
             status = ISL_EXIT_OK;
             goto out;
         case 'q':
             quiet = true;
-            break;
-        case O_INSTANCE:
-            instance = optarg;
             break;
         case O_MODE:
             if (strcmp(optarg, "multiple") == 0)
@@ -376,7 +380,6 @@ static int load_run(int argc, char **argv)
         case O_BATCH:
         case O_CONC:
         case O_POLL:
-        case O_TIMEOUT:
             v = strtol(optarg, NULL, 10);
             if (v < 1 || v > 100000) {
                 isl_cli_usage_error("load", "bad value '%s' for %s", optarg,
@@ -386,11 +389,9 @@ static int load_run(int argc, char **argv)
             if (opt == O_BATCH)
                 lo.batch_rows = (size_t)v;
             else if (opt == O_CONC)
-                ho.concurrency = (int)v;
-            else if (opt == O_POLL)
-                lo.poll_timeout = (double)v;
+                conc = (int)v;
             else
-                ho.timeout_s = v;
+                lo.poll_timeout = (double)v;
             break;
         case O_BATCH_BYTES:
             if (isl_cli_parse_size(optarg, &sz) < 0) {
@@ -422,15 +423,6 @@ static int load_run(int argc, char **argv)
                 goto out;
             }
             break;
-        case O_CREDS:
-            creds_file = optarg;
-            break;
-        case O_CA:
-            ho.ca_file = optarg;
-            break;
-        case O_PROXY:
-            ho.proxy = optarg;
-            break;
         case O_STATE:
             state_dir = optarg;
             break;
@@ -440,11 +432,26 @@ static int load_run(int argc, char **argv)
         case O_REJECTS:
             ld.rejects_path = optarg;
             break;
-        case O_LOG:
-            log_path = optarg;
+        case O_MANIFEST:
+            ro.manifest = optarg;
             break;
-        case O_LOG_BODIES:
-            ho.log_bodies = true;
+        case O_NO_MANIFEST:
+            ro.no_manifest = true;
+            break;
+        case O_RESUME:
+            ro.resume = true;
+            if (optarg)
+                ro.resume_id = optarg;
+            else if (optind < argc && looks_like_run_id(argv[optind]) &&
+                     access(argv[optind], F_OK) != 0)
+                ro.resume_id = argv[optind++];
+            if (ro.resume_id && !looks_like_run_id(ro.resume_id)) {
+                isl_cli_usage_error("load",
+                                    "'%s' is not a run id "
+                                    "(YYYYMMDDTHHMMSS-xxxx)",
+                                    ro.resume_id);
+                goto out;
+            }
             break;
         case ':':
             isl_cli_usage_error("load", "option '%s' needs a value",
@@ -455,8 +462,12 @@ static int load_run(int argc, char **argv)
                                 argv[optind - 1]);
             goto out;
         default:
-            if (isl_cli_reader_option(&cr, "load", opt, optarg))
+            if (opt >= ISL_OPT_INSTANCE && opt < ISL_OPT_CONN_LAST) {
+                if (isl_cli_conn_option(&conn, "load", opt, optarg))
+                    goto out;
+            } else if (isl_cli_reader_option(&cr, "load", opt, optarg)) {
                 goto out;
+            }
         }
     }
     if (argc - optind < 2) {
@@ -464,12 +475,11 @@ static int load_run(int argc, char **argv)
                                                    : "no INPUT given");
         goto out;
     }
-    if (!instance) {
-        isl_cli_usage_error("load", "no --instance given");
+    if ((rc = isl_cli_conn_check(&conn, "load", &err)) != 0) {
+        if (rc < 0)
+            goto fatal;
         goto out;
     }
-    if (isl_http_check_url(instance, &err) < 0)
-        goto fatal;
     if (isl_feed_load(&feed, argv[optind], &all, &err) < 0) {
         if (all.len)
             fputs(all.data, stderr);
@@ -479,30 +489,12 @@ static int load_run(int argc, char **argv)
         goto out;
     }
     merge_input(&feed->input, &cr.opts);
-    if (isl_creds_load(&creds, creds_file, &err) < 0)
-        goto fatal;
 
-    make_run_id(run_id, sizeof(run_id));
-    snprintf(run_dir, sizeof(run_dir), "%s/%s", state_dir, run_id);
-    if (mkdirs(run_dir) < 0) {
-        fprintf(stderr, "isload load: cannot create %s: %s\n", run_dir,
-                strerror(errno));
+    if (ro.manifest && ro.no_manifest) {
+        isl_cli_usage_error("load", "--manifest and --no-manifest exclude "
+                                    "each other");
         goto out;
     }
-    ld.run_dir = run_dir;
-    snprintf(path, sizeof(path), "%s/requests.jsonl", run_dir);
-    log = fopen(log_path ? log_path : path, "w");
-    if (!log) {
-        fprintf(stderr, "isload load: cannot write %s\n",
-                log_path ? log_path : path);
-        goto out;
-    }
-
-    ho.base_url = instance;
-    ho.creds = &creds;
-    ho.log = log;
-    if (isl_http_new(&http, &ho, &err) < 0)
-        goto fatal;
     if (isl_chain_new(&chain, feed, &err) < 0)
         goto fatal;
     {
@@ -521,6 +513,37 @@ static int load_run(int argc, char **argv)
         if (isl_report_new(&ld.report, &info, cols, ncols, &err) < 0)
             goto fatal;
     }
+    ro.state_dir = state_dir;
+    ro.feed_file = argv[optind];
+    ro.feed = feed;
+    ro.inputs = (const char *const *)argv + optind + 1;
+    ro.ninputs = (size_t)(argc - optind - 1);
+    ro.instance = conn.instance;
+    ro.mode = lo.mode == ISL_MODE_SINGLE ? "single" : "multiple";
+    ro.corr_col = lo.corr_col ? lo.corr_col : "u_isload_row";
+    ro.labels = use_labels;
+    ro.quiet = quiet;
+    if (isl_run_open(&ld.run, &ro, ld.report, &err) < 0)
+        goto fatal;
+    ld.run_dir = isl_run_dir(ld.run);
+    snprintf(path, sizeof(path), "%s/requests.jsonl", ld.run_dir);
+    snprintf(jpath, sizeof(jpath), "%s", conn.log_path ? conn.log_path : path);
+    snprintf(rpath, sizeof(rpath), "%s/report.json", ld.run_dir);
+    if (report_path)
+        snprintf(rpath, sizeof(rpath), "%s", report_path);
+    if (ld.rejects_path)
+        snprintf(path, sizeof(path), "%s", ld.rejects_path);
+    else
+        snprintf(path, sizeof(path), "%s/rejects.%s", ld.run_dir,
+                 ext_of(feed->input.format));
+    isl_run_set_paths(ld.run, rpath, path, jpath);
+
+    /* imports and reads each get the concurrency */
+    lo.concurrency = conc;
+    if (isl_cli_conn_open(&conn, jpath, isl_run_resumed(ld.run), conc * 2,
+                          &http, &err) < 0)
+        goto fatal;
+    isl_run_set_http(ld.run, http);
     if (use_labels) {
         labels = calloc(feed->nfields + 1, sizeof(*labels));
         if (!labels)
@@ -529,8 +552,10 @@ static int load_run(int argc, char **argv)
             labels[i] = feed->fields[i].label;
     }
     lo.staging_table = feed->staging_table;
-    lo.concurrency = ho.concurrency;
-    lo.run_id = run_id;
+    lo.run_id = isl_run_id(ld.run);
+    lo.corr_col = ro.corr_col;
+    lo.images = isl_run_has_manifest(ld.run);
+    lo.target = &feed->target;
     lo.labels = labels;
     lo.ordered = ordered || feed->has_deferred;
     lo.key_cols = feed->key;
@@ -541,11 +566,11 @@ static int load_run(int argc, char **argv)
         char how[160];
 
         fprintf(stderr, "isload load: run %s: feed %s -> %s%s%s (%s, %s)\n",
-                run_id, feed->name, instance,
-                instance[strlen(instance) - 1] == '/' ? "" : "/",
+                isl_run_id(ld.run), feed->name, conn.instance,
+                conn.instance[strlen(conn.instance) - 1] == '/' ? "" : "/",
                 feed->staging_table,
                 lo.mode == ISL_MODE_SINGLE ? "single" : "multiple",
-                isl_creds_describe(&creds, how, sizeof(how)));
+                isl_creds_describe(&conn.creds, how, sizeof(how)));
     }
     if (isl_stream_open(&ld.stream, (const char *const *)argv + optind + 1,
                         (size_t)(argc - optind - 1), &feed->input, &err) < 0)
@@ -610,10 +635,18 @@ static int load_run(int argc, char **argv)
         check_threshold(&ld, true);
         ls = isl_loader_stats(ld.loader);
         hs = isl_http_stats(http);
-        info.instance = instance;
+        info.instance = conn.instance;
         info.mode = lo.mode == ISL_MODE_SINGLE ? "single" : "multiple";
-        info.run_id = run_id;
-        info.rows_sent = ls->rows_sent;
+        info.run_id = isl_run_id(ld.run);
+        info.rows_replayed = isl_run_replayed(ld.run);
+        info.rows_sent = ls->rows_sent + info.rows_replayed;
+        info.attempt = isl_run_attempt(ld.run);
+        info.image_reads = ls->image_reads;
+        info.images_missing = ls->images_missing;
+        info.manifest =
+            isl_run_has_manifest(ld.run) ? isl_run_manifest_path(ld.run) : NULL;
+        isl_run_manifest_counts(ld.run, &info.manifest_inserts,
+                                &info.manifest_updates);
         info.nimport_sets =
             isl_loader_import_sets(ld.loader, &info.import_sets);
         info.requests = hs->requests;
@@ -628,30 +661,33 @@ static int load_run(int argc, char **argv)
         info.aborted = ld.failed;
         info.abort_reason = ld.failed ? ld.err.msg : NULL;
         /* rows the chain accepted but the loader never sent */
-        info.rows_not_sent = isl_report_rows_valid(ld.report) - ls->rows_sent;
+        info.rows_not_sent = isl_report_rows_valid(ld.report) - info.rows_sent;
         isl_report_set_load(ld.report, &info);
     }
     isl_progress_end(&prog);
     isl_report_finish(ld.report, ld.over);
-    snprintf(path, sizeof(path), "%s/report.json", run_dir);
-    if (isl_report_write(ld.report, report_path ? report_path : path, &err) < 0)
+    if (isl_report_write(ld.report, rpath, &err) < 0)
         goto fatal;
     if (!quiet)
         isl_report_print(ld.report, stdout);
     if (ld.failed) {
         fprintf(stderr, "isload load: aborted: %s\n", ld.err.msg);
         status = ISL_EXIT_THRESHOLD;
-    } else if (!isl_report_adds_up(ld.report)) {
+    } else if (!isl_report_adds_up(ld.report) ||
+               isl_run_done_seen(ld.run) != isl_run_replayed(ld.run)) {
         fprintf(stderr, "isload load: internal error: row counts do not add "
                         "up (see the report)\n");
         status = ISL_EXIT_THRESHOLD;
+        run_status = "failed";
     } else if (ld.over) {
         fprintf(stderr,
                 "isload load: error threshold %s exceeded; sending "
                 "stopped\n",
                 max_errors);
         status = ISL_EXIT_THRESHOLD;
+        run_status = "threshold";
     } else {
+        run_status = "complete";
         status = isl_report_rows_rejected(ld.report) ||
                          isl_report_outcome_errors(ld.report)
                      ? ISL_EXIT_ROWS
@@ -659,7 +695,7 @@ static int load_run(int argc, char **argv)
     }
     if (!quiet)
         fprintf(stderr, "isload load: run %s finished, exit %d; report %s\n",
-                run_id, status, report_path ? report_path : path);
+                isl_run_id(ld.run), status, rpath);
     goto out;
 
 nomem:
@@ -674,7 +710,15 @@ fatal_drain:
 fatal:
     fprintf(stderr, "isload load: %s\n",
             isl_error_format(&err, line, sizeof(line)));
+    status = ISL_EXIT_USAGE;
+    run_status = "failed";
 out:
+    if (ld.run &&
+        isl_run_close(ld.run, run_status, status, ld.report, &err) < 0) {
+        fprintf(stderr, "isload load: %s\n",
+                isl_error_format(&err, line, sizeof(line)));
+        status = ISL_EXIT_THRESHOLD;
+    }
     if (isl_rejects_close(ld.rejects, &err) < 0)
         status = ISL_EXIT_USAGE;
     isl_stream_close(ld.stream);
@@ -682,10 +726,8 @@ out:
     isl_report_free(ld.report);
     isl_chain_free(chain);
     isl_http_free(http);
-    isl_creds_free(&creds);
+    isl_cli_conn_free(&conn);
     isl_feed_free(feed);
-    if (log)
-        fclose(log);
     free(labels);
     isl_buf_free(&all);
     isl_cli_reader_free(&cr);

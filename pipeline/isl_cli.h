@@ -6,9 +6,12 @@
 #define ISL_CLI_H
 
 #include "isl_setup.h"
+#include "isl_creds.h"
+#include "isl_http.h"
 #include "isl_reader.h"
 
 #include <getopt.h>
+#include <stdio.h>
 
 /* Exit codes scripts can rely on (docs/reports.md). */
 enum isl_exit {
@@ -83,6 +86,75 @@ int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd, int opt,
                           const char *arg);
 
 void isl_cli_reader_free(struct isl_cli_reader *cr);
+
+/* ---- connection options: load, rollback, preflight ---- */
+
+enum {
+    ISL_OPT_INSTANCE = 1100,
+    ISL_OPT_CREDENTIALS,
+    ISL_OPT_CA_FILE,
+    ISL_OPT_CERT,
+    ISL_OPT_KEY,
+    ISL_OPT_PROXY,
+    ISL_OPT_TIMEOUT,
+    ISL_OPT_LOG,
+    ISL_OPT_LOG_BODIES,
+    ISL_OPT_CONN_LAST
+};
+
+#define ISL_CONN_LONGOPTS                                                      \
+    {"instance", required_argument, NULL, ISL_OPT_INSTANCE},                   \
+        {"credentials", required_argument, NULL, ISL_OPT_CREDENTIALS},         \
+        {"ca-file", required_argument, NULL, ISL_OPT_CA_FILE},                 \
+        {"cert", required_argument, NULL, ISL_OPT_CERT},                       \
+        {"key", required_argument, NULL, ISL_OPT_KEY},                         \
+        {"proxy", required_argument, NULL, ISL_OPT_PROXY},                     \
+        {"timeout", required_argument, NULL, ISL_OPT_TIMEOUT},                 \
+        {"log", required_argument, NULL, ISL_OPT_LOG},                         \
+    {                                                                          \
+        "log-bodies", no_argument, NULL, ISL_OPT_LOG_BODIES                    \
+    }
+
+/* Help text for the connection options. */
+extern const char isl_cli_conn_help[];
+
+struct isl_http;
+struct isl_error;
+
+/* What the connection options give; owns the credentials and the log. */
+struct isl_cli_conn {
+    const char *instance; /* --instance or $ISLOAD_INSTANCE */
+    const char *creds_file;
+    const char *log_path;
+    struct isl_http_opts http;
+    struct isl_creds creds;
+    FILE *log;
+};
+
+/* Defaults: instance from the environment. */
+void isl_cli_conn_init(struct isl_cli_conn *c);
+
+/*
+ * Apply one connection option (an ISL_OPT_INSTANCE.. id). Returns 0, or
+ * prints a usage error and returns ISL_EXIT_USAGE.
+ */
+int isl_cli_conn_option(struct isl_cli_conn *c, const char *cmd, int opt,
+                        const char *arg);
+
+/* Check the instance URL and load the credentials (no network yet).
+ * Returns 0, ISL_EXIT_USAGE (printed) or < 0 (err says why). */
+int isl_cli_conn_check(struct isl_cli_conn *c, const char *cmd,
+                       struct isl_error *err);
+
+/*
+ * Open the request log (--log, else default_log when not NULL; appended
+ * to when append) and the HTTP layer with this many requests in flight.
+ */
+int isl_cli_conn_open(struct isl_cli_conn *c, const char *default_log,
+                      bool append, int concurrency, struct isl_http **http,
+                      struct isl_error *err);
+
+void isl_cli_conn_free(struct isl_cli_conn *c);
 
 /* Parse a size such as "16M", "512K", "1048576". Returns 0 or -1. */
 int isl_cli_parse_size(const char *s, size_t *out);

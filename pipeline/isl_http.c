@@ -40,6 +40,7 @@ struct isl_http {
     char *token;   /* OAuth access token */
     char *refresh; /* OAuth refresh token */
     double token_expires;
+    int64_t first_date; /* Date header of the first response that had one */
     char auth_header[2048];
 };
 
@@ -151,6 +152,10 @@ static void set_tls(struct isl_http *h, CURL *e)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->o.ca_file);
     if (h->o.proxy)
         curl_easy_setopt(e, CURLOPT_PROXY, h->o.proxy);
+    if (h->o.cert)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, h->o.cert);
+    if (h->o.key)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, h->o.key);
 }
 
 static int form_add(struct isl_buf *b, CURL *e, const char *k, const char *v)
@@ -306,6 +311,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
         if (secs > req->retry_after && secs < 3600)
             req->retry_after = secs;
+    } else if (strncasecmp(line, "Date:", 5) == 0) {
+        time_t when = curl_getdate(line + 5, NULL);
+
+        if (when > 0)
+            req->date = (int64_t)when;
     } else if (strncasecmp(line, "X-Transaction-ID:", 17) == 0 ||
                strncasecmp(line, "X-Request-ID:", 13) == 0) {
         const char *v = strchr(line, ':') + 1;
@@ -393,6 +403,7 @@ static int start(struct isl_http *h, struct isl_http_req *req)
     req->error[0] = '\0';
     req->retry_after = 0;
     req->txid[0] = '\0';
+    req->date = 0;
     req->sent = false;
     req->header_sends = 0;
     req->resent = false;
@@ -442,6 +453,11 @@ void isl_http_pause(struct isl_http *h, double seconds)
 int isl_http_pending(const struct isl_http *h)
 {
     return h->queued + h->inflight;
+}
+
+int64_t isl_http_first_date(const struct isl_http *h)
+{
+    return h->first_date;
 }
 
 const struct isl_http_stats *isl_http_stats(const struct isl_http *h)
@@ -529,6 +545,8 @@ static void finish(struct isl_http *h, CURL *e, CURLcode cc)
         h->stats.status_codes[req->status]++;
     h->stats.bytes_sent += (uint64_t)up;
     h->stats.bytes_received += (uint64_t)down;
+    if (req->date && !h->first_date)
+        h->first_date = req->date;
     log_attempt(h, req, up, down);
     curl_slist_free_all(req->hdrs);
     req->hdrs = NULL;

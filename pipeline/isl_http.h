@@ -32,6 +32,8 @@ struct isl_http_opts {
     int concurrency;     /* requests in flight, >= 1 */
     const char *ca_file; /* extra CA bundle, or NULL */
     const char *proxy;   /* or NULL: HTTPS_PROXY/NO_PROXY apply */
+    const char *cert;    /* client certificate (mutual TLS), or NULL */
+    const char *key;     /* its private key, or NULL (in cert) */
     long timeout_s;      /* per request; default 120 */
     FILE *log;           /* JSON lines, or NULL */
     bool log_bodies;
@@ -53,6 +55,7 @@ struct isl_http_req {
     struct isl_buf resp; /* response body */
     double retry_after;  /* seconds asked by Retry-After/X-RateLimit-Reset */
     char txid[96];       /* X-Transaction-ID-like header, if any */
+    int64_t date;        /* the response's Date header (epoch s), or 0 */
     int attempt;         /* 1-based */
     long new_conns;      /* connections opened for the last attempt */
     int header_sends;    /* times libcurl sent the request headers */
@@ -95,6 +98,10 @@ double isl_http_now(void);
 /* Fetch or refresh the OAuth token now (no-op for Basic auth). Called on
  * 401 by the loader once before giving up. */
 int isl_http_refresh_token(struct isl_http *h, struct isl_error *err);
+
+/* The instance's clock (epoch seconds, from the Date header) at the first
+ * response that carried one, or 0 before that. */
+int64_t isl_http_first_date(const struct isl_http *h);
 
 /* Counters for the report. */
 struct isl_http_stats {

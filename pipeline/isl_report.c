@@ -425,6 +425,8 @@ static json_t *report_head(struct isl_report *r)
                             json_integer((json_int_t)ld->duplicates_undone));
         json_object_set_new(req, "result_reads",
                             json_integer((json_int_t)ld->polls));
+        json_object_set_new(req, "image_reads",
+                            json_integer((json_int_t)ld->image_reads));
         json_object_set_new(doc, "instance", json_string(ld->instance));
         json_object_set_new(doc, "mode", json_string(ld->mode));
         json_object_set_new(doc, "run_id", json_string(ld->run_id));
@@ -439,6 +441,19 @@ static json_t *report_head(struct isl_report *r)
                             json_real(r->duration > 0
                                           ? (double)ld->rows_sent / r->duration
                                           : 0));
+        json_object_set_new(doc, "attempt",
+                            json_integer(ld->attempt ? ld->attempt : 1));
+        json_object_set_new(doc, "rows_from_earlier_attempts",
+                            json_integer((json_int_t)ld->rows_replayed));
+        json_object_set_new(
+            doc, "manifest",
+            ld->manifest
+                ? json_pack("{s:s,s:I,s:I,s:I}", "path", ld->manifest,
+                            "inserts", (json_int_t)ld->manifest_inserts,
+                            "updates", (json_int_t)ld->manifest_updates,
+                            "after_images_missing",
+                            (json_int_t)ld->images_missing)
+                : json_null());
         json_object_set_new(doc, "aborted", json_boolean(ld->aborted));
         if (ld->abort_reason)
             json_object_set_new(doc, "abort_reason",

@@ -52,6 +52,13 @@ struct isl_report_load {
     uint64_t transport_errors;
     bool aborted;
     const char *abort_reason;
+    int attempt;               /* 1, or more for a resumed run */
+    uint64_t rows_replayed;    /* outcomes from earlier attempts */
+    uint64_t image_reads;      /* before/after-image queries */
+    uint64_t images_missing;   /* after-images that could not be read */
+    const char *manifest;      /* path, or NULL */
+    uint64_t manifest_inserts; /* records the run created */
+    uint64_t manifest_updates; /* records the run changed */
 };
 
 /* One row's outcome from the instance. */

@@ -13,12 +13,11 @@ extern const struct isl_command isl_cmd_inspect;
 extern const struct isl_command isl_cmd_validate;
 extern const struct isl_command isl_cmd_load;
 extern const struct isl_command isl_cmd_init;
+extern const struct isl_command isl_cmd_rollback;
 
 static const struct isl_command *const commands[] = {
-    &isl_cmd_inspect,
-    &isl_cmd_validate,
-    &isl_cmd_load,
-    &isl_cmd_init,
+    &isl_cmd_inspect, &isl_cmd_validate, &isl_cmd_load,
+    &isl_cmd_init,    &isl_cmd_rollback,
 };
 
 static const struct isl_command *find_command(const char *name)

@@ -4,6 +4,7 @@
 #include "isl_setup.h"
 #include "out_format.h"
 #include "isl_buf.h"
+#include "isl_error.h"
 #include "isl_jsonw.h"
 #include "isl_row.h"
 
@@ -73,4 +74,44 @@ const char *out_format_corr(char *buf, size_t n, const char *run_id,
 {
     snprintf(buf, n, "%s-%llu", run_id, (unsigned long long)row_no);
     return buf;
+}
+
+bool out_format_in_value_ok(const char *v)
+{
+    return *v && !strchr(v, ',') && !strchr(v, '^');
+}
+
+int out_format_in_term(struct isl_buf *q, const char *field,
+                       const char *const *vals, size_t n)
+{
+    int rc = 0;
+
+    if (q->len)
+        rc |= isl_buf_addc(q, '^');
+    rc |= isl_buf_adds(q, field);
+    rc |= isl_buf_adds(q, "IN");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            rc |= isl_buf_addc(q, ',');
+        rc |= isl_buf_adds(q, vals[i]);
+    }
+    return rc ? ISL_ENOMEM : 0;
+}
+
+int out_format_table_get(struct isl_buf *url, const char *table,
+                         const char *query, const char *const *fields,
+                         size_t nfields, size_t limit)
+{
+    int rc = isl_buf_addf(url, "/api/now/table/%s?sysparm_query=", table);
+
+    rc |= out_format_urlencode(url, query);
+    rc |= isl_buf_adds(url, "&sysparm_fields=");
+    for (size_t i = 0; i < nfields; i++) {
+        if (i)
+            rc |= isl_buf_adds(url, "%2C");
+        rc |= out_format_urlencode(url, fields[i]);
+    }
+    rc |= isl_buf_addf(
+        url, "&sysparm_limit=%zu&sysparm_exclude_reference_link=true", limit);
+    return rc ? ISL_ENOMEM : 0;
 }

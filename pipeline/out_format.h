@@ -40,4 +40,21 @@ int out_format_urlencode(struct isl_buf *b, const char *s);
 const char *out_format_corr(char *buf, size_t n, const char *run_id,
                             uint64_t row_no);
 
+/* True when v can stand in an encoded-query IN list: not empty, and no
+ * ',' or '^' (ServiceNow documents no escape for them). */
+bool out_format_in_value_ok(const char *v);
+
+/* Append FIELDINv1,v2,... to the encoded query q, after a '^' when q is
+ * not empty. The values must pass out_format_in_value_ok. */
+int out_format_in_term(struct isl_buf *q, const char *field,
+                       const char *const *vals, size_t n);
+
+/* A Table API list read:
+ *   /api/now/table/TABLE?sysparm_query=Q&sysparm_fields=F1%2CF2
+ *        &sysparm_limit=N&sysparm_exclude_reference_link=true
+ * with Q and the field names percent-encoded. */
+int out_format_table_get(struct isl_buf *url, const char *table,
+                         const char *query, const char *const *fields,
+                         size_t nfields, size_t limit);
+
 #endif

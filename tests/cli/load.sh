@@ -5,35 +5,19 @@
 # credentials, the error threshold and the guards on URLs and secrets.
 set -e
 . "$(dirname "$0")/lib.sh"
-SIM="$BUILDDIR/tests/emulator/isload-sim"
+. "$(dirname "$0")/sim.sh"
 FEED="$SRCDIR/schemas/hr_employees.json"
 HR="$TESTDATA/hr/employees.csv"
-SIM_PID=""
-stop_sim() { [ -n "$SIM_PID" ] && kill -TERM "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null; SIM_PID=""; }
-trap 'stop_sim; rm -rf "$TMP"' EXIT
 cat >"$TMP/sim.json" <<'JSON'
 {"users": [{"name": "loader", "password": "pw", "roles": ["import_set_loader"]},
            {"name": "admin", "password": "adminpw", "roles": ["admin"]}],
  "faults": {"retry_after": 0}}
 JSON
-start_sim() { # args...: starts isload-sim, sets URL
-    stop_sim
-    "$SIM" --port 0 --config "$TMP/sim.json" --feed "$FEED" "$@" >"$TMP/sim.out" 2>"$TMP/sim.err" &
-    SIM_PID=$!
-    for _ in $(seq 1 100); do
-        PORT=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$TMP/sim.out")
-        [ -n "$PORT" ] && break
-        sleep 0.1
-    done
-    URL="http://127.0.0.1:$PORT"
-}
+start_sim() { sim_start --config "$TMP/sim.json" --feed "$FEED" "$@"; }
 # count_target: records in sys_user, and distinct employee numbers
 count_target() { # retried: the emulator's faults hit this request too
-    for _ in $(seq 1 30); do
-        [ "$(curl -s -o "$TMP/target.json" -w '%{http_code}' -u admin:adminpw \
-            "$URL/api/now/table/sys_user?sysparm_fields=employee_number&sysparm_limit=100000")" = 200 ] && break
-    done
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(len(r), len({x["employee_number"] for x in r}))' "$TMP/target.json"
+    sim_get admin:adminpw "/api/now/table/sys_user?sysparm_fields=employee_number&sysparm_limit=100000" >/dev/null
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(len(r), len({x["employee_number"] for x in r}))' "$TMP/get.json"
 }
 report() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/r.json" "$1"; }
 adds_up() {
@@ -108,11 +92,7 @@ expect_rc "threshold: exit 3" 3
 
 # --- a wide feed: the correlation column is added to a full staging
 #     table on first use (an emulator regression: use after realloc) ---
-stop_sim
-"$SIM" --port 0 --config "$TMP/sim.json" --feed "$SRCDIR/bench/hr_feed.json" >"$TMP/sim.out" 2>"$TMP/sim.err" &
-SIM_PID=$!
-for _ in $(seq 1 100); do PORT=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$TMP/sim.out"); [ -n "$PORT" ] && break; sleep 0.1; done
-URL="http://127.0.0.1:$PORT"
+sim_start --config "$TMP/sim.json" --feed "$SRCDIR/bench/hr_feed.json"
 awk 'BEGIN{print "employee_id,first_name,last_name,email,department,manager_id,location,cost_center,start_date,work_phone,mobile_phone,job_title,employment_type,salary_grade,status";
      for(i=1;i<=50;i++) printf "E%07d,Ann,Lee,ann%d@example.com,Finance,,Paris,CC-1,01/02/2020,+1-555-041-8477,,Engineer,Intern,G3,Active\n", i, i}' >"$TMP/wide.csv"
 run env ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load -q "$SRCDIR/bench/hr_feed.json" "$TMP/wide.csv" --instance "$URL" --state-dir "$TMP/runs" --report "$TMP/r.json"
@@ -128,6 +108,7 @@ run "$ISLOAD" load "$FEED" "$HR" --instance "$URL" --credentials "$TMP/creds"
 expect_rc "credentials file readable by others refused" 2
 expect_grep "mode 0600 asked for" "$TMP/err" "0600"
 chmod 600 "$TMP/creds"
+start_sim
 run "$ISLOAD" load -q "$FEED" "$HR" --instance "$URL" --credentials "$TMP/creds" --state-dir "$TMP/runs" --report "$TMP/r.json"
 expect_rc "credentials file 0600 accepted" 1
 run env -u ISLOAD_USER -u ISLOAD_PASSWORD "$ISLOAD" load "$FEED" "$HR" --instance "$URL"
