@@ -245,39 +245,6 @@ static bool looks_like_run_id(const char *s)
     return true;
 }
 
-static void merge_input(struct isl_reader_opts *o,
-                        const struct isl_reader_opts *cli)
-{
-    if (cli->format)
-        o->format = cli->format;
-    if (cli->delimiter)
-        o->delimiter = cli->delimiter;
-    if (cli->quote)
-        o->quote = cli->quote;
-    if (cli->escape)
-        o->escape = cli->escape;
-    if (cli->no_header)
-        o->no_header = true;
-    if (cli->ncolumns) {
-        o->columns = cli->columns;
-        o->ncolumns = cli->ncolumns;
-    }
-    if (cli->lenient)
-        o->lenient = true;
-    if (cli->encoding)
-        o->encoding = cli->encoding;
-    if (cli->record_path)
-        o->record_path = cli->record_path;
-    if (cli->records_path)
-        o->records_path = cli->records_path;
-    if (cli->flatten)
-        o->flatten = true;
-    if (cli->max_field)
-        o->max_field = cli->max_field;
-    if (cli->max_record)
-        o->max_record = cli->max_record;
-}
-
 static int load_run(int argc, char **argv)
 {
     enum {
@@ -488,7 +455,7 @@ static int load_run(int argc, char **argv)
                     isl_error_format(&err, line, sizeof(line)));
         goto out;
     }
-    merge_input(&feed->input, &cr.opts);
+    isl_cli_reader_merge(&feed->input, &cr.opts);
 
     if (ro.manifest && ro.no_manifest) {
         isl_cli_usage_error("load", "--manifest and --no-manifest exclude "

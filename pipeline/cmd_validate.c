@@ -144,40 +144,6 @@ static int on_filter(void *p, const struct isl_verdict *v)
     return 0;
 }
 
-/* CLI reader options override the feed's input section. */
-static void merge_input(struct isl_reader_opts *o,
-                        const struct isl_reader_opts *cli)
-{
-    if (cli->format)
-        o->format = cli->format;
-    if (cli->delimiter)
-        o->delimiter = cli->delimiter;
-    if (cli->quote)
-        o->quote = cli->quote;
-    if (cli->escape)
-        o->escape = cli->escape;
-    if (cli->no_header)
-        o->no_header = true;
-    if (cli->ncolumns) {
-        o->columns = cli->columns;
-        o->ncolumns = cli->ncolumns;
-    }
-    if (cli->lenient)
-        o->lenient = true;
-    if (cli->encoding)
-        o->encoding = cli->encoding;
-    if (cli->record_path)
-        o->record_path = cli->record_path;
-    if (cli->records_path)
-        o->records_path = cli->records_path;
-    if (cli->flatten)
-        o->flatten = true;
-    if (cli->max_field)
-        o->max_field = cli->max_field;
-    if (cli->max_record)
-        o->max_record = cli->max_record;
-}
-
 static int validate_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -269,7 +235,7 @@ static int validate_run(int argc, char **argv)
                     isl_error_format(&err, line, sizeof(line)));
         goto out;
     }
-    merge_input(&feed->input, &cr.opts);
+    isl_cli_reader_merge(&feed->input, &cr.opts);
     if (isl_chain_new(&chain, feed, &err) < 0)
         goto fatal;
     {

@@ -177,6 +177,39 @@ int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd, int opt,
     }
 }
 
+void isl_cli_reader_merge(struct isl_reader_opts *o,
+                          const struct isl_reader_opts *cli)
+{
+    if (cli->format)
+        o->format = cli->format;
+    if (cli->delimiter)
+        o->delimiter = cli->delimiter;
+    if (cli->quote)
+        o->quote = cli->quote;
+    if (cli->escape)
+        o->escape = cli->escape;
+    if (cli->no_header)
+        o->no_header = true;
+    if (cli->ncolumns) {
+        o->columns = cli->columns;
+        o->ncolumns = cli->ncolumns;
+    }
+    if (cli->lenient)
+        o->lenient = true;
+    if (cli->encoding)
+        o->encoding = cli->encoding;
+    if (cli->record_path)
+        o->record_path = cli->record_path;
+    if (cli->records_path)
+        o->records_path = cli->records_path;
+    if (cli->flatten)
+        o->flatten = true;
+    if (cli->max_field)
+        o->max_field = cli->max_field;
+    if (cli->max_record)
+        o->max_record = cli->max_record;
+}
+
 void isl_cli_reader_free(struct isl_cli_reader *cr)
 {
     free(cr->columns_copy);

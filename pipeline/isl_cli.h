@@ -85,6 +85,14 @@ struct isl_cli_reader {
 int isl_cli_reader_option(struct isl_cli_reader *cr, const char *cmd, int opt,
                           const char *arg);
 
+/*
+ * Apply the reader options given on the command line (cli) over a feed's
+ * input section (o): what the command line sets wins, the rest stays.
+ * Strings stay borrowed from cli.
+ */
+void isl_cli_reader_merge(struct isl_reader_opts *o,
+                          const struct isl_reader_opts *cli);
+
 void isl_cli_reader_free(struct isl_cli_reader *cr);
 
 /* ---- connection options: load, rollback, preflight ---- */

@@ -311,6 +311,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
         if (secs > req->retry_after && secs < 3600)
             req->retry_after = secs;
+        req->rate_reset = reset > 1e9 ? (int64_t)reset : 0;
+    } else if (strncasecmp(line, "X-RateLimit-Limit:", 18) == 0) {
+        req->rate_limit = strtol(line + 18, NULL, 10);
+    } else if (strncasecmp(line, "X-RateLimit-Rule:", 17) == 0) {
+        const char *v = line + 17;
+
+        while (*v == ' ')
+            v++;
+        snprintf(req->rate_rule, sizeof(req->rate_rule), "%s", v);
     } else if (strncasecmp(line, "Date:", 5) == 0) {
         time_t when = curl_getdate(line + 5, NULL);
 
@@ -402,6 +411,9 @@ static int start(struct isl_http *h, struct isl_http_req *req)
     req->curl_code = 0;
     req->error[0] = '\0';
     req->retry_after = 0;
+    req->rate_limit = 0;
+    req->rate_reset = 0;
+    req->rate_rule[0] = '\0';
     req->txid[0] = '\0';
     req->date = 0;
     req->sent = false;
@@ -440,6 +452,21 @@ void isl_http_submit(struct isl_http *h, struct isl_http_req *req)
         h->head = q;
     h->tail = q;
     h->queued++;
+}
+
+static void perform_done(struct isl_http_req *req)
+{
+    (void)req;
+}
+
+long isl_http_perform(struct isl_http *h, struct isl_http_req *req)
+{
+    if (!req->done)
+        req->done = perform_done;
+    isl_http_submit(h, req);
+    while (isl_http_run(h, 1000) > 0)
+        ;
+    return req->status;
 }
 
 void isl_http_pause(struct isl_http *h, double seconds)

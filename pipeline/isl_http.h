@@ -54,6 +54,9 @@ struct isl_http_req {
     char error[256];     /* transport error text */
     struct isl_buf resp; /* response body */
     double retry_after;  /* seconds asked by Retry-After/X-RateLimit-Reset */
+    long rate_limit;     /* X-RateLimit-Limit (requests per hour), 0 if none */
+    int64_t rate_reset;  /* X-RateLimit-Reset (epoch seconds), 0 if none */
+    char rate_rule[64];  /* X-RateLimit-Rule (the rule's sys_id), or "" */
     char txid[96];       /* X-Transaction-ID-like header, if any */
     int64_t date;        /* the response's Date header (epoch s), or 0 */
     int attempt;         /* 1-based */
@@ -85,6 +88,15 @@ void isl_http_submit(struct isl_http *h, struct isl_http_req *req);
  * that finished. Returns the number of requests queued or in flight.
  */
 int isl_http_run(struct isl_http *h, int timeout_ms);
+
+/*
+ * Submit req and run the network until nothing is queued or in flight:
+ * one request to completion, for callers that need no concurrency (use
+ * it only when req is the only request). req->done may be NULL; when set
+ * it is called as usual and may resubmit. Returns req->status (0 on a
+ * transport error, see req->error).
+ */
+long isl_http_perform(struct isl_http *h, struct isl_http_req *req);
 
 /* No request starts before `seconds` from now (global pause). */
 void isl_http_pause(struct isl_http *h, double seconds);

@@ -13,11 +13,16 @@ extern const struct isl_command isl_cmd_inspect;
 extern const struct isl_command isl_cmd_validate;
 extern const struct isl_command isl_cmd_load;
 extern const struct isl_command isl_cmd_init;
+extern const struct isl_command isl_cmd_preflight;
 extern const struct isl_command isl_cmd_rollback;
 
 static const struct isl_command *const commands[] = {
-    &isl_cmd_inspect, &isl_cmd_validate, &isl_cmd_load,
-    &isl_cmd_init,    &isl_cmd_rollback,
+    &isl_cmd_inspect,   /* what an input holds */
+    &isl_cmd_validate,  /* dry run */
+    &isl_cmd_load,      /* the main job */
+    &isl_cmd_init,      /* a starter feed */
+    &isl_cmd_preflight, /* is the instance ready */
+    &isl_cmd_rollback,  /* undo a load */
 };
 
 static const struct isl_command *find_command(const char *name)

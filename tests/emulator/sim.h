@@ -109,6 +109,7 @@ struct sim_table_conf {
     char *display_field;
     struct sim_column_conf *cols;
     size_t ncols;
+    bool has_im;     /* an insert_multiple setting (sys_rest_insert_multiple) */
     bool im_sync;    /* sys_rest_insert_multiple: transform synchronously */
     bool im_labels;  /* sys_rest_insert_multiple: keys are labels */
     bool has_acl[4]; /* indexed by enum sim_acl_op */
@@ -239,11 +240,13 @@ const struct sim_user *sim_config_user(const struct sim_config *cfg,
 
 /* ---------------------------------------------------------------- db */
 
+/* Stored in sim_tables: append only. */
 enum sim_kind {
     SIM_KIND_DATA,
     SIM_KIND_SYSTEM,
     SIM_KIND_STAGING,
-    SIM_KIND_VIEW
+    SIM_KIND_VIEW,
+    SIM_KIND_META /* generated from the config, read-only (sim_meta.c) */
 };
 
 struct sim_col {
@@ -286,6 +289,7 @@ struct sim {
     struct sim_stmt_cache cache;
     struct sim_table *tables;
     size_t ntables, captables;
+    bool meta_ready; /* sim_meta_sync ran: keep sys_dictionary up to date */
 
     pthread_mutex_t auth_lock;
     struct sim_token *tokens;
@@ -341,6 +345,15 @@ struct sim_table *sim_db_create_table(struct sim *s, const char *name,
 const struct sim_col *sim_db_add_column(struct sim *s, struct sim_table *t,
                                         const char *name, const char *label,
                                         int max_length);
+/* Adds a column that references table ref (or makes it one). */
+const struct sim_col *sim_db_add_reference(struct sim *s, struct sim_table *t,
+                                           const char *name, const char *ref);
+/* True for a staging table's columns that come from sys_import_set_row
+ * (sys_id, sys_import_state, ...): an instance lists them under the parent
+ * table in sys_dictionary. */
+bool sim_db_inherited_column(const struct sim_table *t, const char *name);
+/* Label derived from a name: "u_employee_id" -> "Employee id" (malloc'd). */
+char *sim_db_label_from_name(const char *name);
 /* Display field name of a table (config, number, name, sys_created_on). */
 const char *sim_db_display_field(const struct sim_table *t);
 /* Counter in sim_counters: returns the next value. */
@@ -368,6 +381,19 @@ struct sim_table *sim_db_physical(struct sim *s, struct sim_table *t,
 int sim_db_rebuild_row_view(struct sim *s);
 /* Loads config tables, columns, seed records and transform maps. */
 int sim_db_apply_config(struct sim *s);
+
+/* ---------------------------------------------------------------- meta */
+
+/* Creates the generated tables (sys_db_object, sys_dictionary,
+ * sys_transform_map, sys_transform_entry, sys_rest_insert_multiple). */
+int sim_meta_create_tables(struct sim *s);
+/* Rewrites them from the config and the table dictionary; the transform
+ * maps' sys_ids are filled in. Caller holds the lock and a transaction. */
+int sim_meta_sync(struct sim *s);
+/* A column of t was added or changed: refreshes its sys_dictionary
+ * record (after sim_meta_sync only). */
+void sim_meta_column(struct sim *s, const struct sim_table *t,
+                     const struct sim_col *c);
 
 /* ---------------------------------------------------------------- query */
 

@@ -133,6 +133,8 @@ bool sim_auth_acl(const struct sim *s, const struct sim_user *u,
     const struct sim_table_conf *c = t->conf;
 
     (void)s;
+    if (t->kind == SIM_KIND_META && op != SIM_ACL_READ)
+        return false; /* generated from the config: nobody writes them */
     if (sim_user_has_role(u, "admin"))
         return true;
     if (c && c->has_acl[op]) {
@@ -143,7 +145,7 @@ bool sim_auth_acl(const struct sim *s, const struct sim_user *u,
                 return true;
         return false;
     }
-    if (t->kind == SIM_KIND_DATA)
+    if (t->kind == SIM_KIND_DATA || t->kind == SIM_KIND_META)
         return true;
     /* import tables: loaders read their results, import_admin owns them */
     if (op == SIM_ACL_READ)

@@ -413,6 +413,7 @@ static int parse_table(struct sim_config *cfg, json_t *obj, bool staging)
     if (im) {
         if (check_keys(im, im_keys, "insert_multiple") < 0)
             return -1;
+        t->has_im = true;
         t->im_sync = str_is(im, "transform", "sync") ||
                      str_is(im, "transform", "synchronous");
         t->im_labels = !str_is(im, "column_mapping", "name");
@@ -827,6 +828,7 @@ int sim_config_add_feed(struct sim_config *cfg, const char *path)
     }
     st = table_conf_get(cfg, staging);
     st->staging = true;
+    st->has_im = true;
     st->im_sync = false;   /* asynchronous, as out of the box */
     st->im_labels = false; /* REST Insert Multiple set to column names */
     json_array_foreach(fields, i, f)

@@ -226,9 +226,8 @@ static struct sim_col *mem_col_add(struct sim_table *t, const char *name)
     return c;
 }
 
-/* "u_employee_id" -> "Employee id" (UNVERIFIED: how ServiceNow labels a
- * column created from a name). */
-static char *label_from_name(const char *name)
+/* UNVERIFIED: how ServiceNow labels a column created from a name. */
+char *sim_db_label_from_name(const char *name)
 {
     char *label;
 
@@ -261,7 +260,10 @@ static int dict_save(struct sim *s, const struct sim_table *t,
     sim_db_bind_text(st, 6, c->reference);
     sqlite3_bind_int(st, 7, c->mandatory);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)(c - t->cols));
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return -1;
+    sim_meta_column(s, t, c);
+    return 0;
 }
 
 static const struct sim_col *add_column_ex(struct sim *s, struct sim_table *t,
@@ -310,7 +312,7 @@ static const struct sim_col *add_column_ex(struct sim *s, struct sim_table *t,
         }
     }
     c = mem_col_add(t, name);
-    c->label = label ? sim_xstrdup(label) : label_from_name(name);
+    c->label = label ? sim_xstrdup(label) : sim_db_label_from_name(name);
     c->max_length = max_length;
     c->is_int = is_int;
     c->reference = ref ? sim_xstrdup(ref) : NULL;
@@ -326,6 +328,14 @@ const struct sim_col *sim_db_add_column(struct sim *s, struct sim_table *t,
     if (!sim_valid_name(name))
         return NULL;
     return add_column_ex(s, t, name, label, max_length, false, NULL);
+}
+
+const struct sim_col *sim_db_add_reference(struct sim *s, struct sim_table *t,
+                                           const char *name, const char *ref)
+{
+    if (!sim_valid_name(name))
+        return NULL;
+    return add_column_ex(s, t, name, NULL, 0, false, ref);
 }
 
 static void add_sys_cols(struct sim *s, struct sim_table *t)
@@ -435,6 +445,19 @@ struct sim_table *sim_db_physical(struct sim *s, struct sim_table *t,
         pt = sim_db_table(s, (const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     return pt;
+}
+
+bool sim_db_inherited_column(const struct sim_table *t, const char *name)
+{
+    if (t->kind != SIM_KIND_STAGING)
+        return false;
+    for (size_t i = 0; i < SIM_ARRAY_LEN(sys_cols); i++)
+        if (strcmp(name, sys_cols[i]) == 0)
+            return true;
+    for (size_t i = 0; i < SIM_ARRAY_LEN(row_cols); i++)
+        if (strcmp(name, row_cols[i].name) == 0)
+            return true;
+    return false;
 }
 
 const char *sim_db_display_field(const struct sim_table *t)
@@ -732,17 +755,6 @@ static int create_system_tables(struct sim *s)
                                              "ignored",  "skipped", "errors",
                                              "processed"};
     static const char *const rowerr[] = {"error_code", "error_message", NULL};
-    static const char *const tmap[] = {
-        "name",
-        "source_table",
-        "target_table",
-        "active",
-        "order",
-        "run_business_rules",
-        "copy_empty_fields",
-        "enforce_mandatory_fields",
-        "create_new_record_on_empty_coalesce_fields",
-        NULL};
     struct sim_table *t;
 
     if (!sim_db_create_table(s, "sim_empty_row", SIM_KIND_SYSTEM))
@@ -766,9 +778,8 @@ static int create_system_tables(struct sim *s)
     add_column_ex(s, t, "row", "Row", 0, false, "sys_import_set_row");
     add_column_ex(s, t, "import_set", "Import set", 0, false, "sys_import_set");
     add_cols(s, t, rowerr);
-    if (!(t = sim_db_create_table(s, "sys_transform_map", SIM_KIND_SYSTEM)))
+    if (sim_meta_create_tables(s) < 0)
         return -1;
-    add_cols(s, t, tmap);
     if (!sim_db_create_table(s, "sys_import_set_row", SIM_KIND_VIEW))
         return -1;
     return sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_iset_table ON"
@@ -873,41 +884,6 @@ static int coalesce_index(struct sim *s, const struct sim_tmap *m)
     return rc;
 }
 
-static int save_map(struct sim *s, struct sim_tmap *m)
-{
-    struct sim_table *t = sim_db_table(s, "sys_transform_map");
-    sqlite3_stmt *st =
-        sim_db_stmt(s, "SELECT sys_id FROM sys_transform_map WHERE name = ?1");
-    json_t *rec;
-    char order[16];
-    int rc;
-
-    sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
-    m->sys_id[0] = '\0';
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(m->sys_id, sizeof(m->sys_id), "%s",
-                 (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    snprintf(order, sizeof(order), "%d", m->order);
-    rec = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", m->name,
-        "source_table", m->source_table, "target_table", m->target_table,
-        "active", m->active ? "true" : "false", "order", order,
-        "run_business_rules", "true", "copy_empty_fields",
-        m->copy_empty_fields ? "true" : "false", "enforce_mandatory_fields",
-        m->enforce_mandatory == SIM_MAND_NO       ? "no"
-        : m->enforce_mandatory == SIM_MAND_MAPPED ? "only_mapped"
-                                                  : "all",
-        "create_new_record_on_empty_coalesce_fields",
-        m->create_on_empty_coalesce ? "true" : "false");
-    if (m->sys_id[0])
-        rc = sim_db_update_record(s, t, m->sys_id, rec, "system") < 0 ? -1 : 0;
-    else
-        rc = sim_db_insert_record(s, t, rec, "system", m->sys_id);
-    json_decref(rec);
-    return rc;
-}
-
 int sim_db_apply_config(struct sim *s)
 {
     struct sim_config *cfg = s->cfg;
@@ -923,8 +899,18 @@ int sim_db_apply_config(struct sim *s)
             s, tc->name, tc->staging ? SIM_KIND_STAGING : SIM_KIND_DATA);
         if (!t)
             goto fail;
-        if (t->kind == SIM_KIND_SYSTEM || t->kind == SIM_KIND_VIEW) {
-            fprintf(stderr, "isload-sim: table %s is built in\n", tc->name);
+        if (t->kind == SIM_KIND_META && !tc->staging && !tc->ncols &&
+            !tc->records && !tc->has_im && !tc->has_acl[SIM_ACL_CREATE] &&
+            !tc->has_acl[SIM_ACL_WRITE] && !tc->has_acl[SIM_ACL_DELETE]) {
+            t->conf = tc; /* a generated table: only its read ACL and label */
+            continue;
+        }
+        if (t->kind == SIM_KIND_SYSTEM || t->kind == SIM_KIND_VIEW ||
+            t->kind == SIM_KIND_META) {
+            fprintf(stderr, "isload-sim: table %s is built in%s\n", tc->name,
+                    t->kind == SIM_KIND_META
+                        ? " (only its label and acl.read can be set)"
+                        : "");
             goto fail;
         }
         t->conf = tc;
@@ -946,12 +932,10 @@ int sim_db_apply_config(struct sim *s)
         if (!existed && tc->records && seed_records(s, t, tc->records) < 0)
             goto fail;
     }
-    for (size_t i = 0; i < cfg->nmaps; i++) {
-        if (save_map(s, &cfg->maps[i]) < 0 ||
-            coalesce_index(s, &cfg->maps[i]) < 0)
+    for (size_t i = 0; i < cfg->nmaps; i++)
+        if (coalesce_index(s, &cfg->maps[i]) < 0)
             goto fail;
-    }
-    if (sim_db_rebuild_row_view(s) < 0)
+    if (sim_db_rebuild_row_view(s) < 0 || sim_meta_sync(s) < 0)
         goto fail;
     return sim_db_commit(s);
 fail:
