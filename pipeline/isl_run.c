@@ -154,7 +154,7 @@ static int write_run_json(struct isl_run *r, const char *status, int exit_code,
         static const char *const keep[] = {
             "rows_read",  "rows_valid",    "rows_rejected", "rows_filtered",
             "rows_sent",  "rows_not_sent", "results",       "duration_s",
-            "rows_per_s", "requests",      "import_sets"};
+            "rows_per_s", "requests"};
 
         for (size_t i = 0; i < ISL_ARRAY_LEN(keep); i++) {
             json_t *v = json_object_get(rep, keep[i]);
