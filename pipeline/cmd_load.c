@@ -20,12 +20,14 @@
 #include "isl_feed.h"
 #include "isl_http.h"
 #include "isl_loader.h"
+#include "isl_metrics.h"
 #include "isl_progress.h"
 #include "isl_reader.h"
 #include "isl_rejects.h"
 #include "isl_report.h"
 #include "isl_row.h"
 #include "isl_run.h"
+#include "isl_summary.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +73,9 @@ static const char usage[] =
     "                        RUN_ID); starts a fresh run if there is none\n"
     "  --report FILE         JSON report (default RUN_DIR/report.json)\n"
     "  --rejects FILE        rejected rows (default RUN_DIR/rejects.EXT)\n"
+    "  --metrics FILE        the run's figures for Prometheus (node_exporter "
+    "textfile\n"
+    "                        collector), replaced atomically\n"
 
     "  -q, --quiet           no summary on stdout\n"
     "  -h, --help            this help\n\n"
@@ -262,7 +267,8 @@ static int load_run(int argc, char **argv)
         O_REJECTS,
         O_MANIFEST,
         O_NO_MANIFEST,
-        O_RESUME
+        O_RESUME,
+        O_METRICS
     };
     static const struct option longopts[] = {
         ISL_READER_LONGOPTS,
@@ -282,6 +288,7 @@ static int load_run(int argc, char **argv)
         {"manifest", required_argument, NULL, O_MANIFEST},
         {"no-manifest", no_argument, NULL, O_NO_MANIFEST},
         {"resume", optional_argument, NULL, O_RESUME},
+        {"metrics", required_argument, NULL, O_METRICS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -301,13 +308,15 @@ static int load_run(int argc, char **argv)
     struct isl_error err;
     struct isl_buf all;
     const char *state_dir = "./isload-runs";
-    const char *report_path = NULL, *max_errors = NULL;
+    const char *report_path = NULL, *max_errors = NULL, *metrics_path = NULL;
     const char **labels = NULL;
     const struct isl_reader *checked = NULL;
     struct isl_progress prog;
     uint64_t nrows = 0;
     bool quiet = false, use_labels = false, ordered = false;
     char path[4096], line[1024], rpath[4096], jpath[4096];
+    char run_id[64] = "-", why[1100] = "";
+    json_t *figures = NULL; /* the report's counts, for the last lines */
     size_t sz;
     long v;
     int opt, rc, status = ISL_EXIT_USAGE;
@@ -395,6 +404,9 @@ static int load_run(int argc, char **argv)
             break;
         case O_REPORT:
             report_path = optarg;
+            break;
+        case O_METRICS:
+            metrics_path = optarg;
             break;
         case O_REJECTS:
             ld.rejects_path = optarg;
@@ -493,6 +505,7 @@ static int load_run(int argc, char **argv)
     if (isl_run_open(&ld.run, &ro, ld.report, &err) < 0)
         goto fatal;
     ld.run_dir = isl_run_dir(ld.run);
+    snprintf(run_id, sizeof(run_id), "%s", isl_run_id(ld.run));
     snprintf(path, sizeof(path), "%s/requests.jsonl", ld.run_dir);
     snprintf(jpath, sizeof(jpath), "%s", conn.log_path ? conn.log_path : path);
     snprintf(rpath, sizeof(rpath), "%s/report.json", ld.run_dir);
@@ -639,11 +652,13 @@ static int load_run(int argc, char **argv)
         isl_report_print(ld.report, stdout);
     if (ld.failed) {
         fprintf(stderr, "isload load: aborted: %s\n", ld.err.msg);
+        snprintf(why, sizeof(why), "aborted: %s", ld.err.msg);
         status = ISL_EXIT_THRESHOLD;
     } else if (!isl_report_adds_up(ld.report) ||
                isl_run_done_seen(ld.run) != isl_run_replayed(ld.run)) {
         fprintf(stderr, "isload load: internal error: row counts do not add "
                         "up (see the report)\n");
+        snprintf(why, sizeof(why), "row counts do not add up");
         status = ISL_EXIT_THRESHOLD;
         run_status = "failed";
     } else if (ld.over) {
@@ -651,6 +666,7 @@ static int load_run(int argc, char **argv)
                 "isload load: error threshold %s exceeded; sending "
                 "stopped\n",
                 max_errors);
+        snprintf(why, sizeof(why), "error threshold %s exceeded", max_errors);
         status = ISL_EXIT_THRESHOLD;
         run_status = "threshold";
     } else {
@@ -660,9 +676,6 @@ static int load_run(int argc, char **argv)
                      ? ISL_EXIT_ROWS
                      : ISL_EXIT_OK;
     }
-    if (!quiet)
-        fprintf(stderr, "isload load: run %s finished, exit %d; report %s\n",
-                isl_run_id(ld.run), status, rpath);
     goto out;
 
 nomem:
@@ -677,9 +690,11 @@ fatal_drain:
 fatal:
     fprintf(stderr, "isload load: %s\n",
             isl_error_format(&err, line, sizeof(line)));
+    snprintf(why, sizeof(why), "failed: %s", line);
     status = ISL_EXIT_USAGE;
     run_status = "failed";
 out:
+    figures = ld.report ? isl_report_json(ld.report, 0) : NULL;
     if (ld.run &&
         isl_run_close(ld.run, run_status, status, ld.report, &err) < 0) {
         fprintf(stderr, "isload load: %s\n",
@@ -688,6 +703,14 @@ out:
     }
     if (isl_rejects_close(ld.rejects, &err) < 0)
         status = ISL_EXIT_USAGE;
+    if (feed && metrics_path &&
+        isl_metrics_write_run(metrics_path, feed->name, figures, status,
+                              state_dir, &err) < 0)
+        fprintf(stderr, "isload load: --metrics: %s\n",
+                isl_error_format(&err, line, sizeof(line)));
+    if (feed)
+        isl_summary_print(stderr, run_id, feed->name, figures, status, why);
+    json_decref(figures);
     isl_stream_close(ld.stream);
     isl_loader_free(ld.loader);
     isl_report_free(ld.report);
