@@ -15,6 +15,8 @@ extern const struct isl_command isl_cmd_load;
 extern const struct isl_command isl_cmd_init;
 extern const struct isl_command isl_cmd_preflight;
 extern const struct isl_command isl_cmd_rollback;
+extern const struct isl_command isl_cmd_runs;
+extern const struct isl_command isl_cmd_report;
 
 static const struct isl_command *const commands[] = {
     &isl_cmd_inspect,   /* what an input holds */
@@ -23,6 +25,8 @@ static const struct isl_command *const commands[] = {
     &isl_cmd_init,      /* a starter feed */
     &isl_cmd_preflight, /* is the instance ready */
     &isl_cmd_rollback,  /* undo a load */
+    &isl_cmd_runs,      /* run history */
+    &isl_cmd_report,    /* merge shard reports */
 };
 
 static const struct isl_command *find_command(const char *name)
