@@ -1378,17 +1378,7 @@ static int add_row(struct isl_loader *l, struct batch **slot,
                           f ? f->value : "");
     }
     rc |= isl_buf_addc(&key, '\0');
-    rc |= isl_buf_addc(&key, '{');
-    for (size_t k = 0; k < l->o.nkey && rc == 0; k++) {
-        const struct isl_field *f = isl_row_find(row, l->o.key_cols[k]);
-        const char *c = l->o.key_cols[k];
-
-        rc |= k ? isl_buf_addc(&key, ',') : 0;
-        rc |= isl_jsonw_string(&key, c, strlen(c));
-        rc |= isl_buf_addc(&key, ':');
-        rc |= isl_jsonw_string(&key, f ? f->value : "", f ? f->len : 0);
-    }
-    rc |= isl_buf_addc(&key, '}');
+    rc |= out_format_key_json(&key, row, l->o.key_cols, l->o.nkey);
     rc |= isl_buf_addc(&key, '\0');
     for (size_t k = 0; t && k < t->nmatch && rc == 0; k++) {
         const struct isl_field *f = isl_row_find(row, t->match[2 * k + 1]);
