@@ -57,12 +57,15 @@ static void now_iso(char *buf, size_t n)
 {
     struct timespec ts;
     struct tm tm;
-    char sec[32];
+    char sec[20]; /* YYYY-MM-DDTHH:MM:SS */
+    unsigned ms;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+    if (!strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm))
+        sec[0] = '\0';
+    ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u;
+    snprintf(buf, n, "%s.%03uZ", sec, ms);
 }
 
 static int mkdirs(const char *path)
@@ -336,7 +339,8 @@ static void find_unfinished(struct isl_run *r, char *id, size_t n)
              strcmp(status, "aborted") == 0) &&
             strcmp(started, best) >= 0) {
             snprintf(best, sizeof(best), "%s", started);
-            snprintf(id, n, "%s", e->d_name);
+            if (strlen(e->d_name) < n)
+                memcpy(id, e->d_name, strlen(e->d_name) + 1);
         }
         json_decref(run);
     }
