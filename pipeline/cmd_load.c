@@ -71,6 +71,19 @@ static const char usage[] =
     "  --resume[=RUN_ID]     continue the latest interrupted run of the feed "
     "(or\n"
     "                        RUN_ID); starts a fresh run if there is none\n"
+    "  --delta               send only rows new or changed since the store "
+    "last\n"
+    "                        saw them acknowledged (STATE_DIR/state.db)\n"
+    "  --full                send everything and refresh the store\n"
+    "  --missing MODE        keys the store has and the export lacks: report "
+    "(the\n"
+    "                        default) or deactivate (send the feed's "
+    "\"missing\"\n"
+    "                        values for them)\n"
+    "  --max-missing N|P%    refuse to deactivate more keys than this "
+    "(default 5%)\n"
+    "  --shard K/N           load only the rows whose key hashes to shard K "
+    "of N\n"
     "  --report FILE         JSON report (default RUN_DIR/report.json)\n"
     "  --rejects FILE        rejected rows (default RUN_DIR/rejects.EXT)\n"
     "  --metrics FILE        the run's figures for Prometheus (node_exporter "
@@ -100,6 +113,13 @@ struct load {
     struct threshold th;
     bool over;   /* the threshold was passed */
     bool failed; /* the loader aborted */
+    /* delta: keys gone from the export */
+    bool deactivate;        /* --missing deactivate */
+    struct threshold guard; /* --max-missing */
+    json_t *keys_missing;   /* their key objects, for the report */
+    uint64_t keys_stored;   /* keys in the store */
+    uint64_t deactivated;   /* rows sent for them */
+    char missing_refused[512];
 };
 
 static int parse_threshold(const char *s, struct threshold *t)
@@ -139,28 +159,133 @@ static void check_threshold(struct load *ld, bool final)
     }
 }
 
-static int on_accept(void *p, const struct isl_verdict *v)
+/* Send accepted row `out` as number no, as the run record says. */
+static int route(struct load *ld, const struct isl_row *out, uint64_t no,
+                 enum isl_run_row how, const json_t *before)
 {
-    struct load *ld = p;
-    const json_t *before;
-    uint64_t no = ++ld->accepted;
     int rc = 0;
 
-    isl_report_accept(ld->report, v);
-    if (ld->failed)
-        return 0;
-    switch (isl_run_row_state(ld->run, no, &before)) {
+    switch (how) {
     case ISL_RUN_ROW_DONE: /* an earlier attempt has its outcome */
         break;
+    case ISL_RUN_ROW_UNCHANGED:
+        isl_report_unchanged(ld->report);
+        break;
     case ISL_RUN_ROW_INFLIGHT:
-        rc = isl_loader_add_staged(ld->loader, v->out, no, before, &ld->err);
+        rc = isl_loader_add_staged(ld->loader, out, no, before, &ld->err);
         break;
     case ISL_RUN_ROW_NEW:
-        rc = isl_loader_add(ld->loader, v->out, no, &ld->err);
+        rc = isl_loader_add(ld->loader, out, no, &ld->err);
+        break;
+    case ISL_RUN_ROW_ERROR:
+        rc = isl_error_set(&ld->err, ISL_EIO, "state",
+                           "cannot write the delta store (state.db)");
         break;
     }
     if (rc < 0)
         ld->failed = true;
+    return 0;
+}
+
+static int on_accept(void *p, const struct isl_verdict *v)
+{
+    struct load *ld = p;
+    const json_t *before;
+    uint64_t no = ++ld->accepted; /* counted in every shard alike */
+    enum isl_run_row how;
+
+    if (!isl_run_mine(ld->run, v)) {
+        isl_report_other_shard(ld->report);
+        return 0;
+    }
+    isl_report_accept(ld->report, v);
+    if (ld->failed)
+        return 0;
+    how = isl_run_route(ld->run, no, v->out, &before);
+    return route(ld, v->out, no, how, before);
+}
+
+/* The row that deactivates the key in `key` (a JSON object text): its key
+ * columns, then the feed's "missing" values. */
+static int deactivation_row(const struct isl_feed *feed, const json_t *key,
+                            struct isl_field *fields, struct isl_row *row)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < feed->nkey; i++) {
+        const char *v = json_string_value(json_object_get(key, feed->key[i]));
+
+        fields[n++] =
+            (struct isl_field){feed->key[i], v ? v : "", v ? strlen(v) : 0};
+    }
+    for (size_t i = 0; i < feed->nmissing_values; i++)
+        fields[n++] = (struct isl_field){
+            feed->missing_values[2 * i], feed->missing_values[2 * i + 1],
+            strlen(feed->missing_values[2 * i + 1])};
+    *row = (struct isl_row){
+        .pos = {.file = "(missing from the export)"}, .n = n, .fields = fields};
+    return 0;
+}
+
+/*
+ * After the whole input: the keys the delta store holds that the export
+ * lacks go in the report, and with --missing deactivate, unless more are
+ * missing than --max-missing allows, each is sent as a row of its key and
+ * the feed's "missing" values.
+ */
+static int handle_missing(struct load *ld, const struct isl_feed *feed,
+                          struct isl_error *err)
+{
+    json_t *keys = NULL;
+    struct isl_field *fields = NULL;
+    double limit;
+    size_t i, n;
+    json_t *k;
+    int rc;
+
+    if (!isl_run_has_state(ld->run))
+        return 0;
+    if ((rc = isl_run_missing(ld->run, &keys, &ld->keys_stored, err)) < 0)
+        return rc;
+    ld->keys_missing = json_array();
+    json_array_foreach(keys, i, k) json_array_append_new(
+        ld->keys_missing, json_loads(json_string_value(k), 0, NULL));
+    n = json_array_size(keys);
+    limit = ld->guard.percent ? ld->guard.limit * (double)ld->keys_stored / 100
+                              : ld->guard.limit;
+    if (!ld->deactivate || n == 0) {
+        json_decref(keys);
+        return 0;
+    }
+    if ((double)n > limit) {
+        snprintf(ld->missing_refused, sizeof(ld->missing_refused),
+                 "%zu of the %llu keys loaded before are missing from the "
+                 "export, more than --max-missing %g%s allows: is the export "
+                 "truncated? Nothing was deactivated",
+                 n, (unsigned long long)ld->keys_stored, ld->guard.limit,
+                 ld->guard.percent ? "%" : "");
+        json_decref(keys);
+        return 0;
+    }
+    fields = calloc(feed->nkey + feed->nmissing_values, sizeof(*fields));
+    if (!fields) {
+        json_decref(keys);
+        return isl_error_set(err, ISL_ENOMEM, "load", "out of memory");
+    }
+    for (i = 0; i < n && !ld->failed; i++) {
+        const char *text = json_string_value(json_array_get(keys, i));
+        uint64_t no = ++ld->accepted;
+        const json_t *before;
+        struct isl_row row;
+
+        deactivation_row(feed, json_array_get(ld->keys_missing, i), fields,
+                         &row);
+        ld->deactivated++;
+        route(ld, &row, no, isl_run_route_missing(ld->run, no, text, &before),
+              before);
+    }
+    free(fields);
+    json_decref(keys);
     return 0;
 }
 
@@ -176,9 +301,14 @@ static int on_reject(void *p, const struct isl_verdict *v)
     enum isl_format fmt = r ? isl_reader_format(r) : ISL_FMT_CSV;
     const char *const *cols = NULL;
     size_t ncols = r ? isl_reader_columns(r, &cols) : 0;
-    int rc = isl_report_reject(ld->report, v);
+    int rc;
 
-    if (rc < 0)
+    if (!isl_run_mine(ld->run, v)) {
+        isl_report_other_shard(ld->report);
+        return 0;
+    }
+    if ((rc = isl_report_reject(ld->report, v)) < 0 ||
+        (rc = isl_run_seen(ld->run, v->out)) < 0)
         return rc;
     if (!ld->rejects) {
         char path[4096];
@@ -205,8 +335,12 @@ static int on_filter(void *p, const struct isl_verdict *v)
 {
     struct load *ld = p;
 
+    if (!isl_run_mine(ld->run, v)) {
+        isl_report_other_shard(ld->report);
+        return 0;
+    }
     isl_report_filter(ld->report, v);
-    return 0;
+    return isl_run_seen(ld->run, v->out);
 }
 
 static int on_outcome(void *p, const struct isl_outcome *o)
@@ -268,6 +402,11 @@ static int load_run(int argc, char **argv)
         O_MANIFEST,
         O_NO_MANIFEST,
         O_RESUME,
+        O_DELTA,
+        O_FULL,
+        O_MISSING,
+        O_MAX_MISSING,
+        O_SHARD,
         O_METRICS
     };
     static const struct option longopts[] = {
@@ -288,6 +427,11 @@ static int load_run(int argc, char **argv)
         {"manifest", required_argument, NULL, O_MANIFEST},
         {"no-manifest", no_argument, NULL, O_NO_MANIFEST},
         {"resume", optional_argument, NULL, O_RESUME},
+        {"delta", no_argument, NULL, O_DELTA},
+        {"full", no_argument, NULL, O_FULL},
+        {"missing", required_argument, NULL, O_MISSING},
+        {"max-missing", required_argument, NULL, O_MAX_MISSING},
+        {"shard", required_argument, NULL, O_SHARD},
         {"metrics", required_argument, NULL, O_METRICS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -432,6 +576,47 @@ static int load_run(int argc, char **argv)
                 goto out;
             }
             break;
+        case O_DELTA:
+        case O_FULL:
+            if (ro.delta != ISL_DELTA_OFF) {
+                isl_cli_usage_error("load", "--delta and --full exclude each "
+                                            "other");
+                goto out;
+            }
+            ro.delta = opt == O_DELTA ? ISL_DELTA_ON : ISL_DELTA_FULL;
+            break;
+        case O_MISSING:
+            if (strcmp(optarg, "deactivate") != 0 &&
+                strcmp(optarg, "report") != 0) {
+                isl_cli_usage_error("load", "--missing takes report or "
+                                            "deactivate");
+                goto out;
+            }
+            ld.deactivate = strcmp(optarg, "deactivate") == 0;
+            break;
+        case O_MAX_MISSING:
+            if (parse_threshold(optarg, &ld.guard) < 0) {
+                isl_cli_usage_error("load", "bad --max-missing '%s' (N or P%%)",
+                                    optarg);
+                goto out;
+            }
+            break;
+        case O_SHARD: {
+            unsigned k, n;
+            char tail;
+
+            if (sscanf(optarg, "%u/%u%c", &k, &n, &tail) != 2 || n < 1 ||
+                n > 10000 || k >= n) {
+                isl_cli_usage_error("load",
+                                    "bad --shard '%s' (K/N, K from 0 to "
+                                    "N-1)",
+                                    optarg);
+                goto out;
+            }
+            ro.shard_index = k;
+            ro.shard_count = n;
+            break;
+        }
         case ':':
             isl_cli_usage_error("load", "option '%s' needs a value",
                                 argv[optind - 1]);
@@ -468,6 +653,24 @@ static int load_run(int argc, char **argv)
         goto out;
     }
     isl_cli_reader_merge(&feed->input, &cr.opts);
+    if ((ro.delta || ro.shard_count > 1) && !feed->nkey) {
+        isl_cli_usage_error("load", "%s needs a feed with a key",
+                            ro.delta ? "--delta/--full" : "--shard");
+        goto out;
+    }
+    if (ld.deactivate && (!ro.delta || !feed->nmissing_values)) {
+        isl_cli_usage_error("load", !ro.delta
+                                        ? "--missing deactivate needs --delta "
+                                          "or --full"
+                                        : "--missing deactivate needs the "
+                                          "feed's \"missing\": {\"values\": "
+                                          "...} (docs/feeds.md)");
+        goto out;
+    }
+    if (!ld.guard.set) { /* the default guard: 5% of the keys */
+        ld.guard.set = ld.guard.percent = true;
+        ld.guard.limit = 5;
+    }
 
     if (ro.manifest && ro.no_manifest) {
         isl_cli_usage_error("load", "--manifest and --no-manifest exclude "
@@ -603,6 +806,8 @@ static int load_run(int argc, char **argv)
     }
     if (!ld.over && !ld.failed && isl_chain_finish(chain, &sink, &err) < 0)
         goto fatal_drain;
+    if (!ld.over && !ld.failed && handle_missing(&ld, feed, &err) < 0)
+        goto fatal_drain;
     {
         struct isl_report_load info = {0};
         const struct isl_loader_stats *ls;
@@ -640,8 +845,20 @@ static int load_run(int argc, char **argv)
         info.transport_errors = hs->by_status[0];
         info.aborted = ld.failed;
         info.abort_reason = ld.failed ? ld.err.msg : NULL;
+        info.delta = ro.delta == ISL_DELTA_ON     ? "delta"
+                     : ro.delta == ISL_DELTA_FULL ? "full"
+                                                  : NULL;
+        info.rows_deactivated = ld.deactivated;
+        info.shard_index = ro.shard_index;
+        info.shard_count = ro.shard_count;
+        info.keys_missing = ld.keys_missing;
+        info.keys_stored = ld.keys_stored;
+        info.missing_refused =
+            ld.missing_refused[0] ? ld.missing_refused : NULL;
         /* rows the chain accepted but the loader never sent */
-        info.rows_not_sent = isl_report_rows_valid(ld.report) - info.rows_sent;
+        info.rows_not_sent = isl_report_rows_valid(ld.report) + ld.deactivated -
+                             info.rows_sent -
+                             isl_report_rows_unchanged(ld.report);
         isl_report_set_load(ld.report, &info);
     }
     isl_progress_end(&prog);
@@ -667,6 +884,12 @@ static int load_run(int argc, char **argv)
                 "stopped\n",
                 max_errors);
         snprintf(why, sizeof(why), "error threshold %s exceeded", max_errors);
+        status = ISL_EXIT_THRESHOLD;
+        run_status = "threshold";
+    } else if (ld.missing_refused[0]) {
+        fprintf(stderr, "isload load: %s (the delta store is not advanced)\n",
+                ld.missing_refused);
+        snprintf(why, sizeof(why), "%s", ld.missing_refused);
         status = ISL_EXIT_THRESHOLD;
         run_status = "threshold";
     } else {
@@ -712,6 +935,7 @@ out:
         isl_summary_print(stderr, run_id, feed->name, figures, status, why);
     json_decref(figures);
     isl_stream_close(ld.stream);
+    json_decref(ld.keys_missing);
     isl_loader_free(ld.loader);
     isl_report_free(ld.report);
     isl_chain_free(chain);

@@ -433,6 +433,60 @@ static void load_target(struct checker *ck, struct isl_feed *feed, json_t *t)
                &feed->target.fields, &feed->target.nfields);
 }
 
+static void load_missing(struct checker *ck, struct isl_feed *feed, json_t *m)
+{
+    static const char *const keys[] = {"values", NULL};
+    json_t *vals = json_object_get(m, "values");
+    const char *k;
+    json_t *v;
+
+    if (!m)
+        return;
+    if (!json_is_object(m)) {
+        mistake(ck, "missing", "expected an object");
+        return;
+    }
+    check_keys(ck, "missing", m, keys);
+    if (!json_is_object(vals) || !json_object_size(vals)) {
+        mistake(ck, "missing.values",
+                "expected an object of staging column -> value, e.g. "
+                "{\"u_active\": \"false\"}");
+        return;
+    }
+    feed->missing_values =
+        calloc(2 * json_object_size(vals) + 1, sizeof(*feed->missing_values));
+    if (!feed->missing_values) {
+        mistake(ck, "missing.values", "out of memory");
+        return;
+    }
+    json_object_foreach(vals, k, v)
+    {
+        char p[160];
+
+        snprintf(p, sizeof(p), "missing.values.%s", k);
+        if (!json_is_string(v))
+            mistake(ck, p, "expected a string (every value sent is one)");
+        else if (!is_feed_column(feed, k))
+            mistake(ck, p, "'%s' is not a column of fields[]", k);
+        else if (feed->nkey && isl_feed_is_key(feed, k))
+            mistake(ck, p, "'%s' is a key column: it identifies the row", k);
+        else {
+            feed->missing_values[2 * feed->nmissing_values] = k;
+            feed->missing_values[2 * feed->nmissing_values + 1] =
+                json_string_value(v);
+            feed->nmissing_values++;
+        }
+    }
+}
+
+bool isl_feed_is_key(const struct isl_feed *feed, const char *column)
+{
+    for (size_t i = 0; i < feed->nkey; i++)
+        if (strcmp(feed->key[i], column) == 0)
+            return true;
+    return false;
+}
+
 int isl_feed_column_index(const struct isl_feed *feed, const char *column)
 {
     for (size_t i = 0; i < feed->nfields; i++)
@@ -446,11 +500,10 @@ int isl_feed_load(struct isl_feed **out, const char *path, struct isl_buf *all,
                   struct isl_error *err)
 {
     static const char *const keys[] = {
-        "$schema",     "name",          "description",
-        "input",       "staging_table", "key",
-        "passthrough", "allow_null",    "max_row_bytes",
-        "fields",      "row_stages",    "target",
-        NULL};
+        "$schema",       "name",   "description", "input",
+        "staging_table", "key",    "passthrough", "allow_null",
+        "max_row_bytes", "fields", "row_stages",  "target",
+        "missing",       NULL};
     struct checker ck = {.file = path, .all = all, .err = err};
     struct isl_feed *feed = calloc(1, sizeof(*feed));
     json_error_t je;
@@ -526,6 +579,7 @@ int isl_feed_load(struct isl_feed **out, const char *path, struct isl_buf *all,
     load_key(&ck, feed, json_object_get(feed->doc, "key"));
     load_row_stages(&ck, feed, json_object_get(feed->doc, "row_stages"));
     load_target(&ck, feed, json_object_get(feed->doc, "target"));
+    load_missing(&ck, feed, json_object_get(feed->doc, "missing"));
 done:
     if (ck.mistakes) {
         isl_feed_free(feed);
@@ -552,6 +606,7 @@ void isl_feed_free(struct isl_feed *feed)
     free(feed->columns_opt);
     free((void *)feed->target.match);
     free((void *)feed->target.fields);
+    free((void *)feed->missing_values);
     json_decref(feed->doc);
     free(feed->path);
     free(feed);

@@ -54,6 +54,10 @@ struct isl_feed {
     size_t nrow_stages;
     bool has_deferred; /* some row stage decides after the whole input */
     struct isl_feed_target target;
+    /* "missing": {"values": {...}}: what `load --delta --missing
+     * deactivate` sends for keys gone from the export */
+    const char **missing_values; /* pairs: staging column, value */
+    size_t nmissing_values;
 };
 
 /*
@@ -64,6 +68,9 @@ struct isl_feed {
  */
 int isl_feed_load(struct isl_feed **out, const char *path, struct isl_buf *all,
                   struct isl_error *err);
+
+/* True when column is one of the feed's key columns. */
+bool isl_feed_is_key(const struct isl_feed *feed, const char *column);
 
 /* Index of the field whose column is `column`, or -1. */
 int isl_feed_column_index(const struct isl_feed *feed, const char *column);

@@ -319,7 +319,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
         while (*v == ' ')
             v++;
-        snprintf(req->rate_rule, sizeof(req->rate_rule), "%s", v);
+        snprintf(req->rate_rule, sizeof(req->rate_rule), "%.*s",
+                 (int)sizeof(req->rate_rule) - 1, v);
     } else if (strncasecmp(line, "Date:", 5) == 0) {
         time_t when = curl_getdate(line + 5, NULL);
 

@@ -40,6 +40,7 @@ struct isl_report {
     struct timespec t0;
     double duration;
     uint64_t read, valid, rejected, filtered, nerrors;
+    uint64_t other_shards, unchanged;
     bool threshold;
     struct count *rules, *cols;
     size_t nrules, ncols;
@@ -285,6 +286,17 @@ int isl_report_outcome(struct isl_report *r, const struct isl_outcome *o)
     return 0;
 }
 
+void isl_report_other_shard(struct isl_report *r)
+{
+    r->read++;
+    r->other_shards++;
+}
+
+void isl_report_unchanged(struct isl_report *r)
+{
+    r->unchanged++;
+}
+
 uint64_t isl_report_outcomes(const struct isl_report *r)
 {
     return r->noutcomes;
@@ -311,6 +323,11 @@ uint64_t isl_report_rows_valid(const struct isl_report *r)
     return r->valid;
 }
 
+uint64_t isl_report_rows_unchanged(const struct isl_report *r)
+{
+    return r->unchanged;
+}
+
 uint64_t isl_report_rows_rejected(const struct isl_report *r)
 {
     return r->rejected;
@@ -329,11 +346,13 @@ void isl_report_finish(struct isl_report *r, bool threshold_exceeded)
 
 bool isl_report_adds_up(const struct isl_report *r)
 {
-    if (r->read != r->valid + r->rejected + r->filtered)
+    if (r->read != r->valid + r->rejected + r->filtered + r->other_shards)
         return false;
     if (!r->loading)
         return true;
-    if (r->valid != r->load.rows_sent + r->load.rows_not_sent)
+    if (r->load.rows_sent < r->load.rows_deactivated ||
+        r->valid != r->load.rows_sent - r->load.rows_deactivated +
+                        r->load.rows_not_sent + r->unchanged)
         return false;
     /* an aborted run may leave rows without an outcome; it says so */
     return r->load.aborted || r->noutcomes == r->load.rows_sent;
@@ -434,6 +453,31 @@ static json_t *report_head(struct isl_report *r)
                             json_integer((json_int_t)ld->rows_sent));
         json_object_set_new(doc, "rows_not_sent",
                             json_integer((json_int_t)ld->rows_not_sent));
+        json_object_set_new(doc, "rows_unchanged",
+                            json_integer((json_int_t)r->unchanged));
+        json_object_set_new(doc, "rows_deactivated",
+                            json_integer((json_int_t)ld->rows_deactivated));
+        json_object_set_new(doc, "rows_other_shards",
+                            json_integer((json_int_t)r->other_shards));
+        json_object_set_new(doc, "shard",
+                            ld->shard_count
+                                ? json_pack("{s:i,s:i}", "index",
+                                            (int)ld->shard_index, "count",
+                                            (int)ld->shard_count)
+                                : json_null());
+        json_object_set_new(doc, "delta",
+                            ld->delta ? json_string(ld->delta) : json_null());
+        if (ld->delta) {
+            json_object_set_new(doc, "keys_stored",
+                                json_integer((json_int_t)ld->keys_stored));
+            json_object_set(doc, "keys_missing",
+                            ld->keys_missing ? (json_t *)ld->keys_missing
+                                             : json_array());
+            json_object_set_new(doc, "missing_refused",
+                                ld->missing_refused
+                                    ? json_string(ld->missing_refused)
+                                    : json_null());
+        }
         json_object_set_new(doc, "results", res);
         json_object_set_new(doc, "import_sets", sets);
         json_object_set_new(doc, "requests", req);
@@ -566,9 +610,18 @@ void isl_report_print(struct isl_report *r, FILE *f)
     fprintf(f, "  valid         %10llu\n", (unsigned long long)r->valid);
     fprintf(f, "  rejected      %10llu\n", (unsigned long long)r->rejected);
     fprintf(f, "  filtered      %10llu\n", (unsigned long long)r->filtered);
+    if (r->other_shards)
+        fprintf(f, "  other shards  %10llu\n",
+                (unsigned long long)r->other_shards);
     if (r->loading) {
+        if (r->load.delta)
+            fprintf(f, "  unchanged     %10llu\n",
+                    (unsigned long long)r->unchanged);
         fprintf(f, "  sent          %10llu\n",
                 (unsigned long long)r->load.rows_sent);
+        if (r->load.rows_deactivated)
+            fprintf(f, "  (deactivated  %10llu)\n",
+                    (unsigned long long)r->load.rows_deactivated);
         if (r->load.rows_not_sent)
             fprintf(f, "  not sent      %10llu\n",
                     (unsigned long long)r->load.rows_not_sent);
@@ -597,6 +650,17 @@ void isl_report_print(struct isl_report *r, FILE *f)
         if (r->nerrors > r->nfirst)
             fprintf(f, "  ... %llu more (see --report or --rejects)\n",
                     (unsigned long long)(r->nerrors - r->nfirst));
+    }
+    if (r->loading && r->load.delta && json_array_size(r->load.keys_missing)) {
+        size_t n = json_array_size(r->load.keys_missing);
+        char *k =
+            json_dumps(json_array_get(r->load.keys_missing, 0), JSON_COMPACT);
+
+        fprintf(f, "keys missing from the export: %zu (of %llu), e.g. %s\n", n,
+                (unsigned long long)r->load.keys_stored, k ? k : "");
+        free(k);
+        if (r->load.missing_refused)
+            fprintf(f, "  not deactivated: %s\n", r->load.missing_refused);
     }
     if (r->threshold)
         fprintf(f, "error threshold %s exceeded\n",

@@ -37,6 +37,13 @@ void isl_report_accept(struct isl_report *r, const struct isl_verdict *v);
 int isl_report_reject(struct isl_report *r, const struct isl_verdict *v);
 void isl_report_filter(struct isl_report *r, const struct isl_verdict *v);
 
+/* A row read that belongs to another shard (--shard): counted, nothing
+ * else. */
+void isl_report_other_shard(struct isl_report *r);
+
+/* An accepted row not sent because the instance already has it (--delta). */
+void isl_report_unchanged(struct isl_report *r);
+
 struct isl_outcome;
 
 /* Loading: what the loader adds to the record. */
@@ -59,6 +66,12 @@ struct isl_report_load {
     const char *manifest;      /* path, or NULL */
     uint64_t manifest_inserts; /* records the run created */
     uint64_t manifest_updates; /* records the run changed */
+    const char *delta;         /* "delta", "full", or NULL */
+    uint64_t rows_deactivated; /* rows sent for keys gone from the export */
+    unsigned shard_index, shard_count; /* count 0: not sharded */
+    const json_t *keys_missing;  /* keys of the store not read (objects) */
+    uint64_t keys_stored;        /* keys in the store (this shard's) */
+    const char *missing_refused; /* why deactivation was refused, or NULL */
 };
 
 /* One row's outcome from the instance. */
@@ -76,11 +89,14 @@ void isl_report_set_load(struct isl_report *r,
 uint64_t isl_report_rows_read(const struct isl_report *r);
 uint64_t isl_report_rows_rejected(const struct isl_report *r);
 uint64_t isl_report_rows_valid(const struct isl_report *r);
+uint64_t isl_report_rows_unchanged(const struct isl_report *r);
 
 /* Mark the run finished (time) and whether the threshold was exceeded. */
 void isl_report_finish(struct isl_report *r, bool threshold_exceeded);
 
-/* True when valid + rejected + filtered = read. */
+/* True when read = valid + rejected + filtered + other shards and, for
+ * loads, valid = sent - deactivated + not sent + unchanged, and every row
+ * sent has its outcome. */
 bool isl_report_adds_up(const struct isl_report *r);
 
 /*

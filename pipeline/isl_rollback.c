@@ -731,6 +731,28 @@ static int load_item(struct rb *rb, struct item *it, char *line)
     return 0;
 }
 
+/* A table name ([a-z0-9_]) and a sys_id (32 hex digits) go into URLs: an
+ * action line with anything else is refused, never sent. */
+static bool well_formed(struct item *it)
+{
+    size_t n = strlen(it->sys_id);
+    const char *why = NULL;
+
+    if (!*it->table ||
+        strspn(it->table, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+            strlen(it->table))
+        why = "its table is not a table name";
+    else if (n != 32 || strspn(it->sys_id, "0123456789abcdef") != n)
+        why = "its sys_id is not 32 hex digits";
+    else if (strcmp(it->action, "insert") != 0 &&
+             strcmp(it->action, "update") != 0)
+        why = "its action is neither insert nor update";
+    if (why)
+        snprintf(it->reason, sizeof(it->reason), "malformed manifest line: %s",
+                 why);
+    return !why;
+}
+
 static void run_chunk(struct rb *rb, size_t k)
 {
     struct item *items = calloc(CHUNK, sizeof(*items));
@@ -750,7 +772,9 @@ static void run_chunk(struct rb *rb, size_t k)
             n++;
     /* journaled by an earlier rollback: nothing to do */
     for (size_t i = 0; i < n; i++)
-        if (json_object_get(rb->done, items[i].key)) {
+        if (!well_formed(&items[i]))
+            finish_item(rb, &items[i], "refused");
+        else if (json_object_get(rb->done, items[i].key)) {
             items[i].finished = true;
             rb->c->already_done++;
         }

@@ -4,6 +4,8 @@
 #include "isl_setup.h"
 #include "isl_run.h"
 #include "isl_bits.h"
+#include "isl_buf.h"
+#include "isl_chain.h"
 #include "isl_error.h"
 #include "isl_feed.h"
 #include "isl_http.h"
@@ -12,6 +14,9 @@
 #include "isl_manifest.h"
 #include "isl_report.h"
 #include "isl_sha256.h"
+#include "isl_state.h"
+#include "isl_jsonw.h"
+#include "out_format.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +41,7 @@ struct isl_run {
     struct isl_journal *journal;
     struct isl_manifest *manifest;
     struct isl_report *report;
+    struct isl_state *state; /* the delta store, or NULL */
     struct isl_http *http;
     int64_t instance_time;       /* the instance's clock when the run began */
     char run_start[32];          /* the same as "yyyy-MM-dd HH:mm:ss" */
@@ -43,6 +49,7 @@ struct isl_run {
     struct isl_bits in_manifest; /* rows the manifest already records */
     uint64_t replayed, done_seen;
     char report_path[4096], rejects_path[4096], log_path[4096];
+    struct isl_buf key, text; /* a row's key and its text to hash */
 };
 
 /* UTC with milliseconds: runs begun in the same second still order. */
@@ -50,12 +57,15 @@ static void now_iso(char *buf, size_t n)
 {
     struct timespec ts;
     struct tm tm;
-    char sec[32];
+    char sec[20]; /* YYYY-MM-DDTHH:MM:SS */
+    unsigned ms;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+    if (!strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm))
+        sec[0] = '\0';
+    ms = (unsigned)(ts.tv_nsec / 1000000) % 1000u;
+    snprintf(buf, n, "%s.%03uZ", sec, ms);
 }
 
 static int mkdirs(const char *path)
@@ -97,8 +107,12 @@ static int take_lock(struct isl_run *r, struct isl_error *err)
     char path[4096], pid[32] = "";
     ssize_t got;
 
-    snprintf(path, sizeof(path), "%s/.lock-%s", r->o.state_dir,
-             r->o.feed->name);
+    if (r->o.shard_count)
+        snprintf(path, sizeof(path), "%s/.lock-%s.%u-of-%u", r->o.state_dir,
+                 r->o.feed->name, r->o.shard_index, r->o.shard_count);
+    else
+        snprintf(path, sizeof(path), "%s/.lock-%s", r->o.state_dir,
+                 r->o.feed->name);
     r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (r->lock_fd < 0)
         return isl_error_set(err, ISL_EIO, "run", "cannot open %s: %s", path,
@@ -123,6 +137,17 @@ static int take_lock(struct isl_run *r, struct isl_error *err)
 
 /* ---- run.json ---- */
 
+/* "K/N" for shard K of N, or null. */
+static json_t *shard_json(const struct isl_run *r)
+{
+    char s[32];
+
+    if (!r->o.shard_count)
+        return json_null();
+    snprintf(s, sizeof(s), "%u/%u", r->o.shard_index, r->o.shard_count);
+    return json_string(s);
+}
+
 static int write_run_json(struct isl_run *r, const char *status, int exit_code,
                           struct isl_report *report)
 {
@@ -142,6 +167,7 @@ static int write_run_json(struct isl_run *r, const char *status, int exit_code,
                         json_string(r->o.feed->staging_table));
     json_object_set_new(o, "started_at", json_string(r->started_at));
     json_object_set_new(o, "attempts", json_integer(r->attempt));
+    json_object_set_new(o, "shard", shard_json(r));
     json_object_set_new(o, "status", json_string(status));
     json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
     if (exit_code >= 0) {
@@ -217,14 +243,14 @@ static json_t *make_head(struct isl_run *r, json_t *inputs, const char *fhash)
 
     return json_pack(
         "{s:i,s:s,s:{s:s,s:s,s:s},s:o,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:s,"
-        "s:s}",
+        "s:s,s:o}",
         "isload_journal", 1, "run_id", r->id, "feed", "file", r->o.feed_file,
         "name", f->name, "sha256", fhash, "inputs", inputs, "instance",
         r->o.instance, "staging_table", f->staging_table, "target_table",
         f->target.table, "correlation_column", r->o.corr_col, "keys",
         r->o.labels ? "label" : "name", "mode", r->o.mode, "manifest",
         r->manifest_path[0] ? r->manifest_path : NULL, "started_at",
-        r->started_at, "isload_version", ISL_VERSION);
+        r->started_at, "isload_version", ISL_VERSION, "shard", shard_json(r));
 }
 
 static json_t *manifest_head(struct isl_run *r)
@@ -293,6 +319,8 @@ static void find_unfinished(struct isl_run *r, char *id, size_t n)
         char path[4096];
         json_t *run;
         const char *feed, *status, *started;
+        json_t *want = shard_json(r);
+        bool same_shard;
 
         if (e->d_name[0] == '.')
             continue;
@@ -302,12 +330,17 @@ static void find_unfinished(struct isl_run *r, char *id, size_t n)
         feed = json_string_value(json_object_get(run, "feed"));
         status = json_string_value(json_object_get(run, "status"));
         started = json_string_value(json_object_get(run, "started_at"));
-        if (feed && status && started && strcmp(feed, r->o.feed->name) == 0 &&
+        same_shard = json_equal(want, json_object_get(run, "shard")) ||
+                     (json_is_null(want) && !json_object_get(run, "shard"));
+        json_decref(want);
+        if (feed && status && started && same_shard &&
+            strcmp(feed, r->o.feed->name) == 0 &&
             (strcmp(status, "running") == 0 ||
              strcmp(status, "aborted") == 0) &&
             strcmp(started, best) >= 0) {
             snprintf(best, sizeof(best), "%s", started);
-            snprintf(id, n, "%s", e->d_name);
+            if (strlen(e->d_name) < n)
+                memcpy(id, e->d_name, strlen(e->d_name) + 1);
         }
         json_decref(run);
     }
@@ -354,6 +387,17 @@ static int check_same(struct isl_run *r, struct isl_error *err)
         return isl_error_set(err, ISL_ECONFIG, "resume",
                              "run %s loaded into %s, not %s", r->id,
                              head_str(head, "instance"), r->o.instance);
+    {
+        json_t *want = shard_json(r);
+        bool same = json_equal(want, json_object_get(head, "shard"));
+
+        json_decref(want);
+        if (!same)
+            return isl_error_set(err, ISL_ECONFIG, "resume",
+                                 "run %s was another --shard: resume it "
+                                 "with the same",
+                                 r->id);
+    }
     if (strcmp(head_str(head, "correlation_column"), r->o.corr_col) != 0 ||
         strcmp(head_str(head, "keys"), r->o.labels ? "label" : "name") != 0)
         return isl_error_set(err, ISL_ECONFIG, "resume",
@@ -455,6 +499,8 @@ int isl_run_open(struct isl_run **out, const struct isl_run_opts *o,
     r->o = *o;
     r->report = report;
     r->lock_fd = -1;
+    isl_buf_init(&r->key, 1 << 20);
+    isl_buf_init(&r->text, (size_t)1 << 30);
     if (mkdirs(o->state_dir) < 0) {
         rc = isl_error_set(err, ISL_EIO, "run", "cannot create %s: %s",
                            o->state_dir, strerror(errno));
@@ -472,6 +518,9 @@ int isl_run_open(struct isl_run **out, const struct isl_run_opts *o,
                 "starting a fresh run\n",
                 o->feed->name, o->state_dir);
     rc = *id ? resume(r, id, err) : start_fresh(r, err);
+    if (rc == 0 && o->delta != ISL_DELTA_OFF)
+        rc = isl_state_open(&r->state, o->state_dir, o->feed->name, o->instance,
+                            r->id, o->shard_index, o->shard_count, err);
     if (rc < 0)
         goto fail;
     if (r->resumed)
@@ -488,10 +537,13 @@ int isl_run_open(struct isl_run **out, const struct isl_run_opts *o,
     *out = r;
     return 0;
 fail:
+    isl_state_close(r->state);
     isl_journal_abandon(r->journal);
     isl_manifest_abandon(r->manifest);
     isl_journal_state_free(&r->st);
     isl_bits_free(&r->in_manifest);
+    isl_buf_free(&r->key);
+    isl_buf_free(&r->text);
     if (r->lock_fd >= 0)
         close(r->lock_fd);
     free(r);
@@ -545,8 +597,40 @@ uint64_t isl_run_done_seen(const struct isl_run *r)
     return r->done_seen;
 }
 
-enum isl_run_row isl_run_row_state(struct isl_run *r, uint64_t row_no,
-                                   const json_t **before)
+/* The key of a staging row into r->key; "" on failure. */
+static const char *key_of(struct isl_run *r, const struct isl_row *out)
+{
+    isl_buf_reset(&r->key);
+    if (out_format_key_json(&r->key, out, r->o.feed->key, r->o.feed->nkey) < 0)
+        isl_buf_reset(&r->key);
+    return r->key.data ? r->key.data : "";
+}
+
+bool isl_run_mine(struct isl_run *r, const struct isl_verdict *v)
+{
+    if (r->o.shard_count <= 1)
+        return true;
+    if (v->out) {
+        const char *k = key_of(r, v->out);
+
+        return isl_state_shard_of(k, strlen(k), r->o.shard_count) ==
+               r->o.shard_index;
+    }
+    isl_buf_reset(&r->text);
+    isl_buf_addf(&r->text, "%s:%llu", v->in->pos.file ? v->in->pos.file : "",
+                 (unsigned long long)v->in->pos.line);
+    return isl_state_shard_of(r->text.data ? r->text.data : "", r->text.len,
+                              r->o.shard_count) == r->o.shard_index;
+}
+
+int isl_run_seen(struct isl_run *r, const struct isl_row *out)
+{
+    return r->state && out ? isl_state_seen(r->state, key_of(r, out)) : 0;
+}
+
+/* The earlier attempts' decision on row_no, or NEW. */
+static enum isl_run_row recorded(struct isl_run *r, uint64_t row_no,
+                                 const json_t **before)
 {
     char no[24];
     json_t *b;
@@ -564,6 +648,58 @@ enum isl_run_row isl_run_row_state(struct isl_run *r, uint64_t row_no,
         return ISL_RUN_ROW_NEW;
     *before = json_is_array(b) ? b : NULL;
     return ISL_RUN_ROW_INFLIGHT;
+}
+
+enum isl_run_row isl_run_route(struct isl_run *r, uint64_t row_no,
+                               const struct isl_row *out, const json_t **before)
+{
+    enum isl_run_row how;
+    char hash[33], stored[33];
+    const char *key = "";
+
+    if (r->state) {
+        key = key_of(r, out);
+        if (isl_state_seen(r->state, key) < 0)
+            return ISL_RUN_ROW_ERROR;
+    }
+    /* an earlier attempt's decisions stand */
+    if ((how = recorded(r, row_no, before)) != ISL_RUN_ROW_NEW)
+        return how;
+    if (!r->state)
+        return ISL_RUN_ROW_NEW;
+    isl_buf_reset(&r->text);
+    if (isl_jsonw_row(&r->text, out) < 0)
+        return ISL_RUN_ROW_ERROR;
+    isl_state_hash(r->text.data, r->text.len, hash);
+    if (r->o.delta == ISL_DELTA_ON && isl_state_lookup(r->state, key, stored) &&
+        strcmp(stored, hash) == 0)
+        return ISL_RUN_ROW_UNCHANGED;
+    return isl_state_sent(r->state, key, hash) < 0 ? ISL_RUN_ROW_ERROR
+                                                   : ISL_RUN_ROW_NEW;
+}
+
+enum isl_run_row isl_run_route_missing(struct isl_run *r, uint64_t row_no,
+                                       const char *key, const json_t **before)
+{
+    enum isl_run_row how = recorded(r, row_no, before);
+
+    if (how != ISL_RUN_ROW_NEW || !r->state)
+        return how;
+    return isl_state_sent(r->state, key, NULL) < 0 ? ISL_RUN_ROW_ERROR
+                                                   : ISL_RUN_ROW_NEW;
+}
+
+int isl_run_missing(struct isl_run *r, json_t **keys, uint64_t *stored,
+                    struct isl_error *err)
+{
+    *keys = NULL;
+    *stored = 0;
+    return r->state ? isl_state_missing(r->state, keys, stored, err) : 0;
+}
+
+bool isl_run_has_state(const struct isl_run *r)
+{
+    return r->state != NULL;
 }
 
 void isl_run_set_http(struct isl_run *r, struct isl_http *http)
@@ -608,6 +744,9 @@ int isl_run_outcome(struct isl_run *r, const struct isl_outcome *o)
         rc = isl_journal_outcome(r->journal, o);
     if (rc == 0 && r->manifest)
         rc = isl_manifest_outcome(r->manifest, o, r->run_start);
+    /* the store learns only what the instance confirmed */
+    if (rc == 0 && r->state && strcmp(o->state, "error") != 0)
+        rc = isl_state_confirmed(r->state, o->key_json);
     return rc;
 }
 
@@ -632,6 +771,8 @@ int isl_run_batch_done(struct isl_run *r, uint64_t batch)
      * flight, and a resume skips what the manifest already has */
     if (r->manifest && isl_manifest_flush(r->manifest) < 0)
         return ISL_EIO;
+    if (r->state && isl_state_flush(r->state) < 0)
+        return ISL_EIO;
     return isl_journal_done(r->journal, batch);
 }
 
@@ -642,6 +783,11 @@ int isl_run_close(struct isl_run *r, const char *status, int exit_code,
 
     if (!r)
         return 0;
+    /* only a run that completed advances the delta store */
+    if (r->state && strcmp(status, "complete") == 0 &&
+        isl_state_commit(r->state, err) < 0)
+        rc = ISL_EIO;
+    isl_state_close(r->state);
     if (isl_manifest_end(r->manifest, strcmp(status, "complete") == 0, err) < 0)
         rc = ISL_EIO;
     if (isl_journal_end(r->journal, status, exit_code, err) < 0)
@@ -651,6 +797,8 @@ int isl_run_close(struct isl_run *r, const char *status, int exit_code,
                            r->dir);
     isl_journal_state_free(&r->st);
     isl_bits_free(&r->in_manifest);
+    isl_buf_free(&r->key);
+    isl_buf_free(&r->text);
     if (r->lock_fd >= 0)
         close(r->lock_fd); /* releases the lock */
     free(r);

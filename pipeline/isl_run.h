@@ -6,6 +6,8 @@
  * here, so the report, the journal and the manifest always agree.
  *
  *   STATE_DIR/.lock-FEED         flock'd while a run of FEED is going
+ *                                (.lock-FEED.K-of-N for shard K of N)
+ *   STATE_DIR/state.db           the delta store (isl_state.h)
  *   STATE_DIR/RUN_ID/run.json    feed, times, status, counts, paths
  *                    journal.jsonl.gz  (isl_journal.h)
  *                    manifest.jsonl.gz (isl_manifest.h; or --manifest)
@@ -27,7 +29,9 @@ struct isl_feed;
 struct isl_http;
 struct isl_outcome;
 struct isl_report;
+struct isl_row;
 struct isl_run;
+struct isl_verdict;
 
 struct isl_run_opts {
     const char *state_dir;
@@ -44,6 +48,8 @@ struct isl_run_opts {
     bool resume;           /* --resume */
     const char *resume_id; /* --resume RUN_ID, or NULL: the latest */
     bool quiet;
+    enum isl_run_delta { ISL_DELTA_OFF, ISL_DELTA_ON, ISL_DELTA_FULL } delta;
+    unsigned shard_index, shard_count; /* count 0: not sharded */
 };
 
 /*
@@ -73,15 +79,48 @@ void isl_run_manifest_counts(const struct isl_run *r, uint64_t *inserts,
 uint64_t isl_run_replayed(const struct isl_run *r);
 
 enum isl_run_row {
-    ISL_RUN_ROW_NEW,      /* send it */
-    ISL_RUN_ROW_DONE,     /* its outcome is recorded */
-    ISL_RUN_ROW_INFLIGHT, /* sent by an earlier attempt, outcome unknown */
+    ISL_RUN_ROW_NEW,       /* send it */
+    ISL_RUN_ROW_DONE,      /* its outcome is recorded */
+    ISL_RUN_ROW_INFLIGHT,  /* sent by an earlier attempt, outcome unknown */
+    ISL_RUN_ROW_UNCHANGED, /* --delta: the instance already has it */
+    ISL_RUN_ROW_ERROR,     /* the delta store could not be written */
 };
 
-/* What to do with accepted row row_no; *before gets its before-image
- * (borrowed) for in-flight rows. */
-enum isl_run_row isl_run_row_state(struct isl_run *r, uint64_t row_no,
-                                   const json_t **before);
+/*
+ * Does this verdict's row belong to the run's shard (always, unsharded)?
+ * Accepted and rejected rows go by the hash of their key (the staging
+ * values of the key columns), rows the reader could not read by their
+ * file and line.
+ */
+bool isl_run_mine(struct isl_run *r, const struct isl_verdict *v);
+
+/*
+ * What to do with accepted staging row `out`, number row_no; *before gets
+ * its before-image (borrowed) for in-flight rows. With a delta store, its
+ * key is recorded as seen and a row to send as sent, with the hash of its
+ * staging values; under --delta a row whose hash the store holds is
+ * UNCHANGED.
+ */
+enum isl_run_row isl_run_route(struct isl_run *r, uint64_t row_no,
+                               const struct isl_row *out,
+                               const json_t **before);
+
+/* A row read but not accepted (rejected, filtered; out may be NULL): its
+ * key is in the export, so it is not missing. */
+int isl_run_seen(struct isl_run *r, const struct isl_row *out);
+
+/* A deactivation row for key (JSON object text), number row_no: like
+ * isl_run_route, without the seen mark or the delta check. */
+enum isl_run_row isl_run_route_missing(struct isl_run *r, uint64_t row_no,
+                                       const char *key, const json_t **before);
+
+/* With a delta store: the keys of the store (this shard's) the run did not
+ * read, as JSON object texts, sorted; *stored gets the store's size. */
+int isl_run_missing(struct isl_run *r, json_t **keys, uint64_t *stored,
+                    struct isl_error *err);
+
+/* True when the run keeps a delta store (--delta or --full). */
+bool isl_run_has_state(const struct isl_run *r);
 
 /* Done rows seen again while re-reading (they must all be). */
 uint64_t isl_run_done_seen(const struct isl_run *r);

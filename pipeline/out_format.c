@@ -115,3 +115,20 @@ int out_format_table_get(struct isl_buf *url, const char *table,
         url, "&sysparm_limit=%zu&sysparm_exclude_reference_link=true", limit);
     return rc ? ISL_ENOMEM : 0;
 }
+
+int out_format_key_json(struct isl_buf *b, const struct isl_row *row,
+                        const char *const *key_cols, size_t nkey)
+{
+    int rc = isl_buf_addc(b, '{');
+
+    for (size_t k = 0; k < nkey && rc == 0; k++) {
+        const struct isl_field *f = isl_row_find(row, key_cols[k]);
+
+        rc |= k ? isl_buf_addc(b, ',') : 0;
+        rc |= isl_jsonw_string(b, key_cols[k], strlen(key_cols[k]));
+        rc |= isl_buf_addc(b, ':');
+        rc |= isl_jsonw_string(b, f ? f->value : "", f ? f->len : 0);
+    }
+    rc |= isl_buf_addc(b, '}');
+    return rc ? ISL_ENOMEM : 0;
+}

@@ -40,6 +40,12 @@ int out_format_urlencode(struct isl_buf *b, const char *s);
 const char *out_format_corr(char *buf, size_t n, const char *run_id,
                             uint64_t row_no);
 
+/* Append the row's key as a JSON object of the key columns in order,
+ * {"u_employee_id":"E1"} ({} without key columns): a key's identity in
+ * the delta store, the manifest and the report. */
+int out_format_key_json(struct isl_buf *b, const struct isl_row *row,
+                        const char *const *key_cols, size_t nkey);
+
 /* True when v can stand in an encoded-query IN list: not empty, and no
  * ',' or '^' (ServiceNow documents no escape for them). */
 bool out_format_in_value_ok(const char *v);

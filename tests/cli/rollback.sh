@@ -116,6 +116,18 @@ expect_grep "another instance explained" "$TMP/err" "records a load into"
 printf 'not a manifest\n' >"$TMP/bad.jsonl"
 rollback "$TMP/bad.jsonl"
 expect_rc "not a manifest: exit 2" 2
+python3 - "$MA" "$TMP/tampered.jsonl" <<'PY'
+import gzip, json, sys
+lines = [json.loads(l) for l in gzip.open(sys.argv[1], "rt")]
+for l in lines:
+    if l.get("action"):
+        l["sys_id"] = "../../sys_user_role/x"
+        break
+open(sys.argv[2], "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+rollback "$TMP/tampered.jsonl" --dry-run
+expect_rc "malformed action line: refused, exit 1" 1
+expect_grep "malformed line explained" "$TMP/rb.json" "sys_id is not 32 hex digits"
 
 # --- no target section: inserts deleted, updates refused with the reason ---
 python3 - "$FEED" >"$TMP/notarget.json" <<'PY'
