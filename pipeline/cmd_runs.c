@@ -141,6 +141,7 @@ enum {
     C_START,
     C_DUR,
     C_FEED,
+    C_SHARD,
     C_STATUS,
     C_EXIT,
     C_READ,
@@ -157,9 +158,9 @@ enum {
 };
 
 static const char *const headers[NCOLS] = {
-    "RUN ID", "STARTED (UTC)", "DURATION", "FEED",    "STATUS", "EXIT",
-    "READ",   "REJ",           "SENT",     "INS",     "UPD",    "IGN",
-    "SKIP",   "ERR",           "REPORT",   "MANIFEST"};
+    "RUN ID", "STARTED (UTC)", "DURATION", "FEED",   "SHARD",   "STATUS",
+    "EXIT",   "READ",          "REJ",      "SENT",   "INS",     "UPD",
+    "IGN",    "SKIP",          "ERR",      "REPORT", "MANIFEST"};
 
 struct cells {
     char c[NCOLS][512];
@@ -181,6 +182,9 @@ static void fill_cells(struct cells *row, const struct isl_runs_entry *e)
     fmt_duration(row->c[C_DUR], sizeof(row->c[C_DUR]), run_duration(e));
     snprintf(row->c[C_FEED], sizeof(row->c[C_FEED]), "%s",
              isl_runs_str(e, "feed") ? isl_runs_str(e, "feed") : "-");
+    isl_runs_shard(e->run, row->c[C_SHARD], sizeof(row->c[C_SHARD]));
+    if (!row->c[C_SHARD][0])
+        snprintf(row->c[C_SHARD], sizeof(row->c[C_SHARD]), "-");
     snprintf(row->c[C_STATUS], sizeof(row->c[C_STATUS]), "%s", e->status);
     num_or_dash(row->c[C_EXIT], sizeof(row->c[C_EXIT]), int_of(e->run, "exit"));
     num_or_dash(row->c[C_READ], sizeof(row->c[C_READ]),
@@ -445,7 +449,8 @@ static void print_run_head(const struct isl_runs_entry *e)
                                         "log",
                                         "rows_unchanged",
                                         "rows_deactivated",
-                                        "rows_other_shards"};
+                                        "rows_other_shards",
+                                        "shard"};
     const json_t *inputs = json_object_get(e->run, "inputs");
     const char *key;
     json_t *v;
@@ -468,6 +473,9 @@ static void print_run_head(const struct isl_runs_entry *e)
                json_string_value(json_array_get(inputs, i)));
     printf("  instance         %s\n",
            isl_runs_str(e, "instance") ? isl_runs_str(e, "instance") : "?");
+    isl_runs_shard(e->run, t, sizeof(t));
+    if (*t)
+        printf("  shard            %s\n", t);
     printf("  staging table    %s\n", isl_runs_str(e, "staging_table")
                                           ? isl_runs_str(e, "staging_table")
                                           : "?");

@@ -80,6 +80,8 @@ static const struct {
     {"aborted", R_OR},
     {"attempt", R_MAX},
     {"abort_reason", R_JOIN},
+    {"missing_refused", R_JOIN},
+    {"keys_stored", R_SUM},
     {"run_id", R_PER_SHARD},
     {"manifest", R_PER_SHARD},
     {"shard", R_PER_SHARD},
@@ -132,7 +134,7 @@ static int read_shard(struct shard *sh, struct isl_error *err)
                              "\"isload_report\": 1)",
                              sh->path);
     s = json_object_get(sh->head, "shard");
-    if (!s)
+    if (!s || json_is_null(s))
         return isl_error_set(err, ISL_ECONFIG, "merge",
                              "%s is the report of an unsharded run (it has "
                              "no \"shard\"): only the reports of the shards "
@@ -428,7 +430,7 @@ static json_t *merged_value(const char *key, enum rule rule, struct shard **by,
                 snprintf(buf + len, sizeof(buf) - len, "%sshard %lld/%lld: %s",
                          len ? "; " : "", k, count, s);
         }
-        return json_string(buf);
+        return buf[0] ? json_string(buf) : json_null();
     case R_DURATION: /* set with R_RATE after the times */
     case R_RATE:
     case R_PER_SHARD:
@@ -619,11 +621,15 @@ int isl_report_merge(const char *const *paths, size_t n, FILE *out, FILE *warn,
     if (!adds_up(by, count, warn, err)) {
         rc = ISL_MERGE_FAILED;
     } else if (json_is_true(json_object_get(doc, "aborted")) ||
-               json_is_true(json_object_get(doc, "threshold_exceeded"))) {
+               json_is_true(json_object_get(doc, "threshold_exceeded")) ||
+               json_is_string(json_object_get(doc, "missing_refused"))) {
         isl_error_set(err, ISL_EPARSE, "merge", "%s",
                       json_is_true(json_object_get(doc, "aborted"))
                           ? "a shard was aborted (see abort_reason)"
-                          : "a shard passed its error threshold");
+                      : json_is_true(json_object_get(doc, "threshold_exceeded"))
+                          ? "a shard passed its error threshold"
+                          : "a shard refused to deactivate missing keys (see "
+                            "missing_refused)");
         rc = ISL_MERGE_FAILED;
     } else {
         rc = num(doc, "rows_rejected") ||

@@ -25,8 +25,8 @@ enum isl_merge_result {
     ISL_MERGE_OK = 0,     /* merged; no rejected or error rows */
     ISL_MERGE_ROWS = 1,   /* merged; some rows rejected or in error */
     ISL_MERGE_FAILED = 2, /* merged, but the counts do not add up (err says
-                             by how much), or a shard was aborted or passed
-                             its error threshold */
+                             by how much), or a shard was aborted, passed
+                             its error threshold or refused to deactivate */
 };
 
 /*

@@ -176,9 +176,17 @@ static void judge(struct isl_runs_entry *e, const char *state_dir)
                  "run.json says run %.100s, but the folder is %.100s", id,
                  e->id);
     if (strcmp(status, "running") == 0) {
+        unsigned k, n;
         long pid;
+        char shard[64];
 
-        snprintf(path, sizeof(path), "%s/.lock-%s", state_dir, feed);
+        /* the lock names isl_run.c takes (see take_lock there) */
+        isl_runs_shard(e->run, shard, sizeof(shard));
+        if (sscanf(shard, "%u/%u", &k, &n) == 2)
+            snprintf(path, sizeof(path), "%s/.lock-%s.%u-of-%u", state_dir,
+                     feed, k, n);
+        else
+            snprintf(path, sizeof(path), "%s/.lock-%s", state_dir, feed);
         if (!lock_held(path, &pid) ||
             pid != (long)json_integer_value(json_object_get(e->run, "pid")))
             e->status = "interrupted";

@@ -102,6 +102,9 @@ want = {}
 for k in ("read", "rejected", "filtered", "sent", "not_sent"):
     want[("isload_rows", ("outcome", k))] = d["rows_" + k]
 want[("isload_rows", ("outcome", "unchanged"))] = d.get("rows_unchanged", 0)
+for k in ("other_shards", "deactivated"):  # when the report has them
+    if "rows_" + k in d:
+        want[("isload_rows", ("outcome", k))] = d["rows_" + k]
 for k, v in d["results"].items():
     want[("isload_rows", ("outcome", k))] = v
 for k, v in d["requests"]["by_status"].items():

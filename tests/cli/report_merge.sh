@@ -3,9 +3,12 @@
 # one load (testdata/reports/shards/, and variants made from them here): a
 # good merge checked field by field against the shards, then every refusal
 # (missing, duplicate, other feed, other inputs, unsharded, different row
-# counts, not JSON) and counts that do not add up.
+# counts, not JSON) and counts that do not add up. Then end to end: a
+# feed loaded as 3 shards into the emulator merges into the report an
+# unsharded load of it gives, and each shard's --metrics has its label.
 set -e
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sim.sh"
 SH="$TESTDATA/reports/shards"
 merge() { run "$ISLOAD" report merge "$@"; }
 # variant NAME SRC PYTHON: $TMP/NAME.json = SRC with PYTHON applied to d
@@ -104,6 +107,10 @@ merge "$SH/shard0.json" "$TMP/unsharded.json" "$SH/shard2.json" -o "$TMP/m.json"
 expect_rc "an unsharded report: exit 2" 2
 expect_grep "an unsharded report: refused as such" "$TMP/err" "$TMP/unsharded.json is the report of an unsharded run"
 no_output "an unsharded report"
+variant nullshard "$SH/shard1.json" 'd["shard"] = None; d["rows_other_shards"] = 0'
+merge "$SH/shard0.json" "$TMP/nullshard.json" "$SH/shard2.json"
+expect_rc "an unsharded load's report (shard null): exit 2" 2
+expect_grep "shard null: refused as unsharded" "$TMP/err" "$TMP/nullshard.json is the report of an unsharded run"
 variant of4 "$SH/shard1.json" 'd["shard"]["count"] = 4'
 merge "$SH/shard0.json" "$TMP/of4.json" "$SH/shard2.json"
 expect_rc "a shard of another count: exit 2" 2
@@ -167,4 +174,65 @@ expect_rc "differing mode: still merged" 1
 expect_grep "differing mode: warned" "$TMP/err" '"mode" differs between the shards; left out'
 run "$ISLOAD" help report
 expect_grep "help report" "$TMP/out" "isload report merge REPORT.json"
+
+# --- end to end: --shard 0/3, 1/3, 2/3 into the emulator, then merged ---
+FEED="$SRCDIR/schemas/hr_employees.json"
+cat >"$TMP/sim.json" <<'JSON'
+{"users": [{"name": "loader", "password": "pw", "roles": ["import_set_loader"]}]}
+JSON
+N=600
+awk -v n=$N 'BEGIN{print "Employee ID,First Name,Last Name,Email,Dept,Manager ID,Start Date,Status,Phone";
+     for(i=1;i<=n;i++) printf "E%07d,Ann%d,Lee,ann%d@example.com,%s,,%s,Active,(555) 200-%04d\n", 5000000+i, i, i, i%37 ? "ENG" : "MKT", i%50 ? "01/02/2020" : "02/30/2020", i}' >"$TMP/big.csv"
+export ISLOAD_USER=loader ISLOAD_PASSWORD=pw
+sim_start --config "$TMP/sim.json" --feed "$FEED"
+for k in 0 1 2; do
+    "$ISLOAD" load -q "$FEED" "$TMP/big.csv" --instance "$URL" --state-dir "$TMP/runs" --shard "$k/3" \
+        --report "$TMP/s$k.json" --metrics "$TMP/shard$k.prom" --batch 50 >/dev/null 2>"$TMP/err$k" &
+    eval "pid$k=\$!"
+done
+for k in 0 1 2; do
+    eval "p=\$pid$k"
+    set +e
+    wait "$p"
+    rc=$?
+    set -e
+    [ "$rc" = 1 ] || bad "shard $k/3: exit 1" "exit $rc: $(cat "$TMP/err$k")"
+done
+grep -q "^isload: run [^ ]* feed hr_employees shard 1/3 exit 1: read $N, rejected [0-9]*, other shards [0-9]*, sent " "$TMP/err1" &&
+    ok "a shard's summary line names the shard and its other-shard rows" || bad "a shard's summary line" "$(tail -1 "$TMP/err1")"
+merge "$TMP/s1.json" "$TMP/s2.json" "$TMP/s0.json" -o "$TMP/merged3.json"
+expect_rc "end to end: the three shards merge, exit 1 (rejected rows)" 1
+sim_start --config "$TMP/sim.json" --feed "$FEED"
+"$ISLOAD" load -q "$FEED" "$TMP/big.csv" --instance "$URL" --state-dir "$TMP/runs" --report "$TMP/whole.json" >/dev/null 2>&1 || true
+python3 - "$TMP/merged3.json" "$TMP/whole.json" <<'PY' >"$TMP/check"
+import json, sys
+m, w = (json.load(open(p)) for p in sys.argv[1:])
+bad = []
+for k in ("rows_read", "rows_valid", "rows_rejected", "rows_filtered", "rows_unchanged", "rows_sent",
+          "rows_deactivated", "rows_not_sent", "rows_other_shards", "results", "rules", "columns", "feed", "inputs"):
+    if m[k] != w[k]:
+        bad.append("%s: merged %r, unsharded %r" % (k, m[k], w[k]))
+key = lambda e: (e["line"], e["rule"])
+if sorted(m["errors"], key=key) != sorted(w["errors"], key=key):
+    bad.append("errors differ")
+for f, st in w["fields"].items():
+    g = m["fields"][f]
+    if (g["filled"], g["empty"], g["min_length"], g["max_length"]) != (st["filled"], st["empty"], st["min_length"], st["max_length"]):
+        bad.append("field %s: %r vs %r" % (f, g, st))
+if [s["index"] for s in m["shards"]] != [0, 1, 2]:
+    bad.append("shards %r" % m["shards"])
+print("yes" if not bad else "no: " + "; ".join(bad))
+PY
+expect_file_eq "end to end: the merged report is the unsharded load's (counts, results, rules, errors, fields)" "$TMP/check" yes
+python3 - "$TMP/shard1.prom" "$TMP/s1.json" <<'PY' >"$TMP/check"
+import json, re, sys
+d = json.load(open(sys.argv[2]))
+lines = [l for l in open(sys.argv[1]) if not l.startswith("#")]
+ok = all(re.match(r'^isload_[a-z_]+\{feed="hr_employees",shard="1/3"[,}]', l) for l in lines)
+get = lambda o: next(float(l.split()[-1]) for l in lines if 'outcome="%s"' % o in l)
+ok = ok and get("other_shards") == d["rows_other_shards"] and get("sent") == d["rows_sent"] and get("read") == d["rows_read"]
+print("yes" if ok else "no: %r" % lines[:3])
+PY
+expect_file_eq "a shard's metrics carry shard=\"K/N\" and its report's figures" "$TMP/check" yes
+stop_sim
 finish

@@ -111,7 +111,7 @@ head, body = lines[0], [l for l in lines[1:] if not l.startswith("  ")]
 problems = []
 if [l.split()[0] for l in body] != ids:
     problems.append("order %r" % [l.split()[0] for l in body])
-cols = ["RUN ID", "STARTED (UTC)", "DURATION", "FEED", "STATUS", "EXIT", "READ", "REJ", "SENT", "INS", "UPD", "IGN", "SKIP", "ERR", "REPORT", "MANIFEST"]
+cols = ["RUN ID", "STARTED (UTC)", "DURATION", "FEED", "SHARD", "STATUS", "EXIT", "READ", "REJ", "SENT", "INS", "UPD", "IGN", "SKIP", "ERR", "REPORT", "MANIFEST"]
 starts = [head.index(c) for c in cols]
 if starts != sorted(starts):
     problems.append("header %r" % head)
@@ -124,23 +124,40 @@ for l in body:
 want_status = {ids[0]: "interrupted", ids[1]: "threshold", ids[2]: "aborted", ids[3]: "complete", ids[4]: "complete"}
 for l in body:
     f = l.split()
-    rid, status = f[0], f[5]
+    rid, shard, status = f[0], f[5], f[6]
     run = json.load(open("%s/%s/run.json" % (state, rid)))
-    if status != want_status[rid]:
+    if status != want_status[rid] or shard != "-":
         problems.append("%s status %s" % (rid, status))
     if run.get("exit") is not None:
         r = run["results"]
         want = [str(run["exit"]), str(run["rows_read"]), str(run["rows_rejected"]), str(run["rows_sent"]),
                 str(r["inserted"]), str(r["updated"]), str(r["ignored"]), str(r["skipped"]), str(r["error"])]
-        if f[6:15] != want:
-            problems.append("%s figures %r, run.json %r" % (rid, f[6:15], want))
-        if f[15] != "%s/%s/report.json" % (state, rid) or not f[16].endswith("manifest.jsonl.gz"):
-            problems.append("%s paths %r" % (rid, f[15:]))
-    elif f[6] != "-":
+        if f[7:16] != want:
+            problems.append("%s figures %r, run.json %r" % (rid, f[7:16], want))
+        if f[16] != "%s/%s/report.json" % (state, rid) or not f[17].endswith("manifest.jsonl.gz"):
+            problems.append("%s paths %r" % (rid, f[16:]))
+    elif f[7] != "-":
         problems.append("%s: an interrupted run has no exit code: %r" % (rid, f))
 print("yes" if not problems else "no: " + "; ".join(problems))
 PY
 expect_file_eq "table: newest first, aligned, statuses and figures from run.json, paths" "$TMP/table" yes
+
+# --- a shard's run: its own lock (.lock-FEED.K-of-N) says it is running ---
+rows 400 2100001 >"$TMP/slow2.csv"
+ISLOAD_USER=loader ISLOAD_PASSWORD=pw "$ISLOAD" load -q "$FEED" "$TMP/slow2.csv" --instance "$URL" \
+    --state-dir "$TMP/sharded" --batch 10 --concurrency 1 --shard 1/2 >/dev/null 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do
+    grep -qs '"status":201' "$TMP"/sharded/*/requests.jsonl && break
+    sleep 0.1
+done
+run "$ISLOAD" runs --state-dir "$TMP/sharded" --json
+[ "$(py '[(r["status"], r["shard"]) for r in j[0]]' "$TMP/out")" = "[('running', '1/2')]" ] &&
+    ok "a live shard is 'running'" || bad "a live shard is 'running'" "$(head -c 600 "$TMP/out")"
+kill -9 "$PID"
+wait "$PID" 2>/dev/null || true
+run "$ISLOAD" runs --state-dir "$TMP/sharded"
+expect_grep "a SIGKILLed shard: interrupted, its shard shown" "$TMP/out" "^[0-9a-fT-]* .* hr_employees  *1/2  *interrupted "
 
 # --- --json, --limit, --feed ---
 run "$ISLOAD" runs --state-dir "$S" --json --limit 2
