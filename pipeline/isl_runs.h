@@ -4,11 +4,12 @@
  * (the last successful run of a feed).
  *
  * A run folder's status is run.json's, except that a run recorded as
- * "running" whose feed lock (STATE_DIR/.lock-FEED) is not held by its
- * process is "interrupted" (killed, or its machine went down): it can be
- * resumed. A folder that cannot be read as a run is "broken", with what
- * is wrong; a readable run can still carry a problem (a missing report).
- * Nothing here writes or locks anything.
+ * "running" whose feed lock (STATE_DIR/.lock-FEED, .lock-FEED.K-of-N for
+ * a shard) is not held by its process is "interrupted" (killed, or its
+ * machine went down): it can be resumed. A folder that cannot be read as
+ * a run is "broken", with what is wrong; a readable run can still carry a
+ * problem (a missing report). Nothing here writes anything, and locks are
+ * only looked at (see isl_runs.c).
  */
 #ifndef ISL_RUNS_H
 #define ISL_RUNS_H
