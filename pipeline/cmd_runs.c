@@ -68,6 +68,8 @@ static void fmt_duration(char *buf, size_t n, double s)
 
     if (s < 0)
         snprintf(buf, n, "-");
+    else if (s < 10)
+        snprintf(buf, n, "%.2fs", s);
     else if (s < 60)
         snprintf(buf, n, "%.1fs", s);
     else if (t < 3600)
