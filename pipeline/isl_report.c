@@ -470,9 +470,10 @@ static json_t *report_head(struct isl_report *r)
         if (ld->delta) {
             json_object_set_new(doc, "keys_stored",
                                 json_integer((json_int_t)ld->keys_stored));
-            json_object_set(doc, "keys_missing",
-                            ld->keys_missing ? (json_t *)ld->keys_missing
-                                             : json_array());
+            json_object_set_new(doc, "keys_missing",
+                                ld->keys_missing
+                                    ? json_incref((json_t *)ld->keys_missing)
+                                    : json_array());
             json_object_set_new(doc, "missing_refused",
                                 ld->missing_refused
                                     ? json_string(ld->missing_refused)
