@@ -528,10 +528,17 @@ static void print_files(const struct isl_runs_entry *e)
     for (size_t i = 0; i < ISL_ARRAY_LEN(files); i++) {
         int have = isl_runs_path(e, files[i], path, sizeof(path));
 
+        /* the rejects file is only made for the first rejected row */
+        bool none = have == 0 && strcmp(files[i], "rejects") == 0 &&
+                    int_of(e->run, "rows_rejected") == 0;
+
         if (have < 0)
             printf("  %-16s none\n", files[i]);
         else
-            printf("  %-16s %s%s\n", files[i], path, have ? "" : " (missing)");
+            printf("  %-16s %s%s\n", files[i], path,
+                   have   ? ""
+                   : none ? " (not written: no rows rejected)"
+                          : " (missing)");
     }
 }
 

@@ -204,6 +204,8 @@ run "$ISLOAD" runs show "$ID_REJ" --state-dir "$S" --json
 [ "$(py '(j[0]["run"]["status"], j[0]["report"]["errors_count"], len(j[0]["report"]["first_errors"]), j[0]["report"]["rows_sent"])' "$TMP/out")" = \
   "$(py '("complete", len(j[0]["errors"]), min(10, len(j[0]["errors"])), j[0]["rows_sent"])' "$S/$ID_REJ/report.json")" ] &&
     ok "show --json: status, error counts and figures of the report" || bad "show --json" "$(head -c 600 "$TMP/out")"
+run "$ISLOAD" runs show "$ID_OK" --state-dir "$S"
+expect_grep "show: no rejects file when no row was rejected" "$TMP/out" "^  rejects  *.*rejects.csv (not written: no rows rejected)$"
 run "$ISLOAD" runs show "$ID_ABORT" --state-dir "$S"
 expect_grep "show: aborted run says why" "$TMP/out" "^aborted  *.*authentication refused"
 run "$ISLOAD" runs show "$ID_KILL" --state-dir "$S"
