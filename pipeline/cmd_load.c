@@ -47,7 +47,8 @@ static const char usage[] =
     "single\n"
     "  --batch N             rows per insertMultiple request (default 200)\n"
     "  --batch-bytes N       request body cap (default 4M)\n"
-    "  --concurrency N       requests in flight (default 4)\n"
+    "  --concurrency N       import POSTs in flight (default 4), and as many "
+    "reads\n"
     "  --ordered             chain batches with run_after (asynchronous "
     "transforms);\n"
     "                        on by default for feeds with reference or "
@@ -100,7 +101,12 @@ struct threshold {
     double limit;
 };
 
+/* One load: what the sinks and the steps below share. */
 struct load {
+    struct isl_feed *feed;
+    struct isl_chain *chain;
+    struct isl_http *http;
+    const char **labels; /* per field, for --keys label */
     struct isl_report *report;
     struct isl_run *run;
     uint64_t accepted; /* row numbers of accepted rows */
@@ -384,7 +390,26 @@ static bool looks_like_run_id(const char *s)
     return true;
 }
 
-static int load_run(int argc, char **argv)
+/* What the command line says. */
+struct load_args {
+    struct isl_cli_reader cr;
+    struct isl_cli_conn conn;
+    struct isl_run_opts ro;
+    struct isl_loader_opts lo;
+    int conc;
+    const char *feed_file;
+    const char *const *inputs;
+    size_t ninputs;
+    const char *report_path, *max_errors, *metrics_path;
+    bool quiet, use_labels, ordered;
+};
+
+/*
+ * Parse the options into a and ld (thresholds, rejects path, --missing).
+ * Returns -1 to go on, or the exit status (help printed, usage error).
+ */
+static int parse_args(int argc, char **argv, struct load_args *a,
+                      struct load *ld)
 {
     enum {
         O_MODE = ISL_OPT_CONN_LAST + 1,
@@ -437,40 +462,17 @@ static int load_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct isl_cli_reader cr = {0};
-    struct load ld = {0};
-    struct isl_chain_sink sink = {&ld, on_accept, on_reject, on_filter};
-    struct isl_loader_sink lsink = {&ld, on_outcome, on_sent, on_acked,
-                                    on_batch_done};
-    struct isl_run_opts ro = {0};
-    struct isl_loader_opts lo = {0};
-    struct isl_cli_conn conn;
-    int conc = 4;
-    struct isl_feed *feed = NULL;
-    struct isl_chain *chain = NULL;
-    struct isl_http *http = NULL;
-    struct isl_error err;
-    struct isl_buf all;
-    const char *state_dir = "./isload-runs";
-    const char *report_path = NULL, *max_errors = NULL, *metrics_path = NULL;
-    const char **labels = NULL;
-    const struct isl_reader *checked = NULL;
-    struct isl_progress prog;
-    uint64_t nrows = 0;
-    bool quiet = false, use_labels = false, ordered = false;
-    char path[4096], line[1024], rpath[4096], jpath[4096];
-    char run_id[64] = "-", why[1100] = "";
-    json_t *figures = NULL; /* the report's counts, for the last lines */
+    struct isl_run_opts *ro = &a->ro;
+    struct isl_loader_opts *lo = &a->lo;
+    unsigned k, n;
+    char tail;
     size_t sz;
     long v;
-    int opt, rc, status = ISL_EXIT_USAGE;
-    const char *run_status = "aborted";
+    int opt;
 
-    isl_error_clear(&err);
-    isl_error_clear(&ld.err);
-    isl_buf_init(&all, 1 << 20);
-    isl_cli_conn_init(&conn);
-    lo.mode = ISL_MODE_MULTIPLE;
+    a->conc = 4;
+    ro->state_dir = "./isload-runs";
+    lo->mode = ISL_MODE_MULTIPLE;
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
@@ -479,172 +481,445 @@ static int load_run(int argc, char **argv)
             fputs(usage, stdout);
             fputs(isl_cli_conn_help, stdout);
             fputs(isl_cli_reader_help, stdout);
-            status = ISL_EXIT_OK;
-            goto out;
+            return ISL_EXIT_OK;
         case 'q':
-            quiet = true;
+            a->quiet = true;
             break;
         case O_MODE:
             if (strcmp(optarg, "multiple") == 0)
-                lo.mode = ISL_MODE_MULTIPLE;
+                lo->mode = ISL_MODE_MULTIPLE;
             else if (strcmp(optarg, "single") == 0)
-                lo.mode = ISL_MODE_SINGLE;
-            else {
-                isl_cli_usage_error("load",
-                                    "unknown mode '%s' (multiple or "
-                                    "single)",
-                                    optarg);
-                goto out;
-            }
+                lo->mode = ISL_MODE_SINGLE;
+            else
+                return isl_cli_usage_error("load",
+                                           "unknown mode '%s' (multiple or "
+                                           "single)",
+                                           optarg);
             break;
         case O_BATCH:
         case O_CONC:
         case O_POLL:
             v = strtol(optarg, NULL, 10);
-            if (v < 1 || v > 100000) {
-                isl_cli_usage_error("load", "bad value '%s' for %s", optarg,
-                                    argv[optind - 1]);
-                goto out;
-            }
+            if (v < 1 || v > 100000)
+                return isl_cli_usage_error("load", "bad value '%s' for %s",
+                                           optarg, argv[optind - 1]);
             if (opt == O_BATCH)
-                lo.batch_rows = (size_t)v;
+                lo->batch_rows = (size_t)v;
             else if (opt == O_CONC)
-                conc = (int)v;
+                a->conc = (int)v;
             else
-                lo.poll_timeout = (double)v;
+                lo->poll_timeout = (double)v;
             break;
         case O_BATCH_BYTES:
-            if (isl_cli_parse_size(optarg, &sz) < 0) {
-                isl_cli_usage_error("load", "bad size '%s'", optarg);
-                goto out;
-            }
-            lo.batch_bytes = sz;
+            if (isl_cli_parse_size(optarg, &sz) < 0)
+                return isl_cli_usage_error("load", "bad size '%s'", optarg);
+            lo->batch_bytes = sz;
             break;
         case O_ORDERED:
-            ordered = true;
+            a->ordered = true;
             break;
         case O_KEYS:
-            if (strcmp(optarg, "label") != 0 && strcmp(optarg, "name") != 0) {
-                isl_cli_usage_error("load", "--keys takes name or label");
-                goto out;
-            }
-            use_labels = strcmp(optarg, "label") == 0;
+            if (strcmp(optarg, "label") != 0 && strcmp(optarg, "name") != 0)
+                return isl_cli_usage_error("load",
+                                           "--keys takes name or label");
+            a->use_labels = strcmp(optarg, "label") == 0;
             break;
         case O_CORR:
-            lo.corr_col = optarg;
+            lo->corr_col = optarg;
             break;
         case O_MAXERR:
-            max_errors = optarg;
-            if (parse_threshold(optarg, &ld.th) < 0) {
-                isl_cli_usage_error("load",
-                                    "bad --max-errors '%s' (N or "
-                                    "P%%)",
-                                    optarg);
-                goto out;
-            }
+            a->max_errors = optarg;
+            if (parse_threshold(optarg, &ld->th) < 0)
+                return isl_cli_usage_error(
+                    "load", "bad --max-errors '%s' (N or P%%)", optarg);
             break;
         case O_STATE:
-            state_dir = optarg;
+            ro->state_dir = optarg;
             break;
         case O_REPORT:
-            report_path = optarg;
+            a->report_path = optarg;
             break;
         case O_METRICS:
-            metrics_path = optarg;
+            a->metrics_path = optarg;
             break;
         case O_REJECTS:
-            ld.rejects_path = optarg;
+            ld->rejects_path = optarg;
             break;
         case O_MANIFEST:
-            ro.manifest = optarg;
+            ro->manifest = optarg;
             break;
         case O_NO_MANIFEST:
-            ro.no_manifest = true;
+            ro->no_manifest = true;
             break;
         case O_RESUME:
-            ro.resume = true;
+            ro->resume = true;
             if (optarg)
-                ro.resume_id = optarg;
+                ro->resume_id = optarg;
             else if (optind < argc && looks_like_run_id(argv[optind]) &&
                      access(argv[optind], F_OK) != 0)
-                ro.resume_id = argv[optind++];
-            if (ro.resume_id && !looks_like_run_id(ro.resume_id)) {
-                isl_cli_usage_error("load",
-                                    "'%s' is not a run id "
-                                    "(YYYYMMDDTHHMMSS-xxxx)",
-                                    ro.resume_id);
-                goto out;
-            }
+                ro->resume_id = argv[optind++];
+            if (ro->resume_id && !looks_like_run_id(ro->resume_id))
+                return isl_cli_usage_error("load",
+                                           "'%s' is not a run id "
+                                           "(YYYYMMDDTHHMMSS-xxxx)",
+                                           ro->resume_id);
             break;
         case O_DELTA:
         case O_FULL:
-            if (ro.delta != ISL_DELTA_OFF) {
-                isl_cli_usage_error("load", "--delta and --full exclude each "
-                                            "other");
-                goto out;
-            }
-            ro.delta = opt == O_DELTA ? ISL_DELTA_ON : ISL_DELTA_FULL;
+            if (ro->delta != ISL_DELTA_OFF)
+                return isl_cli_usage_error("load", "--delta and --full "
+                                                   "exclude each other");
+            ro->delta = opt == O_DELTA ? ISL_DELTA_ON : ISL_DELTA_FULL;
             break;
         case O_MISSING:
             if (strcmp(optarg, "deactivate") != 0 &&
-                strcmp(optarg, "report") != 0) {
-                isl_cli_usage_error("load", "--missing takes report or "
-                                            "deactivate");
-                goto out;
-            }
-            ld.deactivate = strcmp(optarg, "deactivate") == 0;
+                strcmp(optarg, "report") != 0)
+                return isl_cli_usage_error("load", "--missing takes report or "
+                                                   "deactivate");
+            ld->deactivate = strcmp(optarg, "deactivate") == 0;
             break;
         case O_MAX_MISSING:
-            if (parse_threshold(optarg, &ld.guard) < 0) {
-                isl_cli_usage_error("load", "bad --max-missing '%s' (N or P%%)",
-                                    optarg);
-                goto out;
-            }
+            if (parse_threshold(optarg, &ld->guard) < 0)
+                return isl_cli_usage_error(
+                    "load", "bad --max-missing '%s' (N or P%%)", optarg);
             break;
-        case O_SHARD: {
-            unsigned k, n;
-            char tail;
-
+        case O_SHARD:
             if (sscanf(optarg, "%u/%u%c", &k, &n, &tail) != 2 || n < 1 ||
-                n > 10000 || k >= n) {
-                isl_cli_usage_error("load",
-                                    "bad --shard '%s' (K/N, K from 0 to "
-                                    "N-1)",
-                                    optarg);
-                goto out;
-            }
-            ro.shard_index = k;
-            ro.shard_count = n;
+                n > 10000 || k >= n)
+                return isl_cli_usage_error("load",
+                                           "bad --shard '%s' (K/N, K from 0 "
+                                           "to N-1)",
+                                           optarg);
+            ro->shard_index = k;
+            ro->shard_count = n;
             break;
-        }
         case ':':
-            isl_cli_usage_error("load", "option '%s' needs a value",
-                                argv[optind - 1]);
-            goto out;
+            return isl_cli_usage_error("load", "option '%s' needs a value",
+                                       argv[optind - 1]);
         case '?':
-            isl_cli_usage_error("load", "unknown option '%s'",
-                                argv[optind - 1]);
-            goto out;
+            return isl_cli_usage_error("load", "unknown option '%s'",
+                                       argv[optind - 1]);
         default:
             if (opt >= ISL_OPT_INSTANCE && opt < ISL_OPT_CONN_LAST) {
-                if (isl_cli_conn_option(&conn, "load", opt, optarg))
-                    goto out;
-            } else if (isl_cli_reader_option(&cr, "load", opt, optarg)) {
-                goto out;
+                if (isl_cli_conn_option(&a->conn, "load", opt, optarg))
+                    return ISL_EXIT_USAGE;
+            } else if (isl_cli_reader_option(&a->cr, "load", opt, optarg)) {
+                return ISL_EXIT_USAGE;
             }
         }
     }
-    if (argc - optind < 2) {
-        isl_cli_usage_error("load", argc == optind ? "no FEED given"
-                                                   : "no INPUT given");
-        goto out;
+    if (argc - optind < 2)
+        return isl_cli_usage_error("load", argc == optind ? "no FEED given"
+                                                          : "no INPUT given");
+    if (ro->manifest && ro->no_manifest)
+        return isl_cli_usage_error("load", "--manifest and --no-manifest "
+                                           "exclude each other");
+    a->feed_file = argv[optind];
+    a->inputs = (const char *const *)argv + optind + 1;
+    a->ninputs = (size_t)(argc - optind - 1);
+    return -1;
+}
+
+/* The options that need the feed. Returns -1 to go on, or 2. */
+static int check_feed_args(const struct load_args *a, struct load *ld)
+{
+    const struct isl_feed *feed = ld->feed;
+
+    if ((a->ro.delta || a->ro.shard_count > 1) && !feed->nkey)
+        return isl_cli_usage_error("load", "%s needs a feed with a key",
+                                   a->ro.delta ? "--delta/--full" : "--shard");
+    if (ld->deactivate && !a->ro.delta)
+        return isl_cli_usage_error("load", "--missing deactivate needs "
+                                           "--delta or --full");
+    if (ld->deactivate && !feed->nmissing_values)
+        return isl_cli_usage_error("load",
+                                   "--missing deactivate needs the feed's "
+                                   "\"missing\": {\"values\": ...} "
+                                   "(docs/feeds.md)");
+    if (!ld->guard.set) { /* the default guard: 5% of the keys */
+        ld->guard.set = ld->guard.percent = true;
+        ld->guard.limit = 5;
     }
-    if ((rc = isl_cli_conn_check(&conn, "load", &err)) != 0) {
+    return -1;
+}
+
+/* The chain, the report, the run record, the HTTP layer and the loader.
+ * Fills the run's paths into rpath (report) and lpath (request log). */
+static int open_load(struct load_args *a, struct load *ld, char *rpath,
+                     char *lpath, size_t n, struct isl_error *err)
+{
+    const struct isl_feed *feed = ld->feed;
+    struct isl_loader_opts *lo = &a->lo;
+    struct isl_run_opts *ro = &a->ro;
+    char rejects[4096];
+    const char *const *cols;
+    size_t ncols;
+    int rc;
+
+    if ((rc = isl_chain_new(&ld->chain, feed, err)) < 0)
+        return rc;
+    ncols = isl_chain_columns(ld->chain, &cols);
+    {
+        struct isl_report_info info = {
+            .command = "load",
+            .feed = feed->name,
+            .feed_file = a->feed_file,
+            .staging_table = feed->staging_table,
+            .inputs = a->inputs,
+            .ninputs = a->ninputs,
+            .max_errors = a->max_errors,
+        };
+
+        if ((rc = isl_report_new(&ld->report, &info, cols, ncols, err)) < 0)
+            return rc;
+    }
+    ro->feed_file = a->feed_file;
+    ro->feed = feed;
+    ro->inputs = a->inputs;
+    ro->ninputs = a->ninputs;
+    ro->instance = a->conn.instance;
+    ro->mode = lo->mode == ISL_MODE_SINGLE ? "single" : "multiple";
+    ro->corr_col = lo->corr_col ? lo->corr_col : "u_isload_row";
+    ro->labels = a->use_labels;
+    ro->quiet = a->quiet;
+    if ((rc = isl_run_open(&ld->run, ro, ld->report, err)) < 0)
+        return rc;
+    ld->run_dir = isl_run_dir(ld->run);
+    if (a->conn.log_path)
+        snprintf(lpath, n, "%s", a->conn.log_path);
+    else
+        snprintf(lpath, n, "%s/requests.jsonl", ld->run_dir);
+    if (a->report_path)
+        snprintf(rpath, n, "%s", a->report_path);
+    else
+        snprintf(rpath, n, "%s/report.json", ld->run_dir);
+    if (ld->rejects_path)
+        snprintf(rejects, sizeof(rejects), "%s", ld->rejects_path);
+    else
+        snprintf(rejects, sizeof(rejects), "%s/rejects.%s", ld->run_dir,
+                 ext_of(feed->input.format));
+    isl_run_set_paths(ld->run, rpath, rejects, lpath);
+
+    /* imports and reads each get the concurrency */
+    lo->concurrency = a->conc;
+    if ((rc = isl_cli_conn_open(&a->conn, lpath, isl_run_resumed(ld->run),
+                                a->conc * 2, &ld->http, err)) < 0)
+        return rc;
+    isl_run_set_http(ld->run, ld->http);
+    if (a->use_labels) {
+        ld->labels = calloc(feed->nfields + 1, sizeof(*ld->labels));
+        if (!ld->labels)
+            return isl_error_set(err, ISL_ENOMEM, "load", "out of memory");
+        for (size_t i = 0; i < feed->nfields; i++)
+            ld->labels[i] = feed->fields[i].label;
+    }
+    lo->staging_table = feed->staging_table;
+    lo->run_id = isl_run_id(ld->run);
+    lo->corr_col = ro->corr_col;
+    lo->images = isl_run_has_manifest(ld->run);
+    lo->target = &feed->target;
+    lo->labels = ld->labels;
+    lo->ordered = a->ordered || feed->has_deferred;
+    lo->key_cols = feed->key;
+    lo->nkey = feed->nkey;
+    {
+        struct isl_loader_sink lsink = {ld, on_outcome, on_sent, on_acked,
+                                        on_batch_done};
+
+        return isl_loader_new(&ld->loader, ld->http, lo, &lsink, err);
+    }
+}
+
+/* Read every input through the chain into the sinks, then the rows the
+ * chain held back and the missing keys. Returns 0 or < 0 (err says why;
+ * the loader may still hold rows in flight). */
+static int read_inputs(const struct load_args *a, struct load *ld,
+                       struct isl_error *err)
+{
+    struct isl_chain_sink sink = {ld, on_accept, on_reject, on_filter};
+    const struct isl_reader *checked = NULL;
+    struct isl_progress prog;
+    uint64_t nrows = 0;
+    int rc;
+
+    if ((rc = isl_stream_open(&ld->stream, a->inputs, a->ninputs,
+                              &ld->feed->input, err)) < 0)
+        return rc;
+    isl_progress_init(&prog);
+    while (!ld->over && !ld->failed) {
+        const struct isl_row *row;
+        const struct isl_reader *r;
+
+        if ((++nrows & 0x3ff) == 0 && isl_progress_due(&prog)) {
+            uint64_t bytes = isl_stream_bytes_read(ld->stream);
+            uint64_t total = isl_stream_bytes_total(ld->stream);
+            double dt = isl_progress_elapsed(&prog);
+            uint64_t done = isl_report_outcomes(ld->report);
+
+            isl_progress_draw(
+                &prog, "  read %llu, outcomes %llu (%llu errors), %.0f rows/s",
+                (unsigned long long)isl_report_rows_read(ld->report),
+                (unsigned long long)done,
+                (unsigned long long)isl_report_outcome_errors(ld->report),
+                (double)done / dt);
+            if (total > bytes && bytes)
+                fprintf(stderr, ", ETA %.0f s",
+                        dt * (double)(total - bytes) / (double)bytes);
+        }
+        rc = isl_stream_next(ld->stream, &row, err);
+        if (rc == ISL_EOF)
+            break;
+        if (rc < 0 && rc != ISL_EROW)
+            goto out;
+        r = isl_stream_reader(ld->stream);
+        if (r != checked) {
+            const char *const *cols;
+            size_t ncols = isl_reader_columns(r, &cols);
+
+            checked = r;
+            if ((rc = isl_chain_check_columns(ld->chain, isl_reader_name(r),
+                                              cols, ncols, err)) < 0)
+                goto out;
+        }
+        rc = rc == ISL_EROW ? isl_chain_reader_error(ld->chain, row, err, &sink)
+                            : isl_chain_push(ld->chain, row, &sink, err);
+        if (rc < 0) {
+            if (ld->err.msg[0])
+                *err = ld->err;
+            goto out;
+        }
+    }
+    rc = 0;
+    if (!ld->over && !ld->failed)
+        rc = isl_chain_finish(ld->chain, &sink, err);
+    if (rc == 0 && !ld->over && !ld->failed)
+        rc = handle_missing(ld, ld->feed, err);
+out:
+    isl_progress_end(&prog);
+    return rc;
+}
+
+/* Wait for every outcome and give the report the loading figures. */
+static void finish_load(const struct load_args *a, struct load *ld)
+{
+    struct isl_report_load info = {0};
+    const struct isl_loader_stats *ls;
+    const struct isl_http_stats *hs;
+
+    if (ld->over)
+        isl_loader_stop(ld->loader);
+    if (!ld->failed && isl_loader_finish(ld->loader, &ld->err) < 0)
+        ld->failed = true;
+    check_threshold(ld, true);
+    ls = isl_loader_stats(ld->loader);
+    hs = isl_http_stats(ld->http);
+    info.instance = a->conn.instance;
+    info.mode = a->lo.mode == ISL_MODE_SINGLE ? "single" : "multiple";
+    info.run_id = isl_run_id(ld->run);
+    info.rows_replayed = isl_run_replayed(ld->run);
+    info.rows_sent = ls->rows_sent + info.rows_replayed;
+    info.attempt = isl_run_attempt(ld->run);
+    info.image_reads = ls->image_reads;
+    info.images_missing = ls->images_missing;
+    info.manifest =
+        isl_run_has_manifest(ld->run) ? isl_run_manifest_path(ld->run) : NULL;
+    isl_run_manifest_counts(ld->run, &info.manifest_inserts,
+                            &info.manifest_updates);
+    info.nimport_sets = isl_loader_import_sets(ld->loader, &info.import_sets);
+    info.requests = hs->requests;
+    info.retries = ls->retries;
+    info.splits = ls->splits;
+    info.reconciled = ls->reconciled;
+    info.duplicates = ls->duplicates;
+    info.duplicates_undone = ls->duplicates_undone;
+    info.polls = ls->polls;
+    info.status_codes = hs->status_codes;
+    info.transport_errors = hs->by_status[0];
+    info.aborted = ld->failed;
+    info.abort_reason = ld->failed ? ld->err.msg : NULL;
+    info.delta = a->ro.delta == ISL_DELTA_ON     ? "delta"
+                 : a->ro.delta == ISL_DELTA_FULL ? "full"
+                                                 : NULL;
+    info.rows_deactivated = ld->deactivated;
+    info.shard_index = a->ro.shard_index;
+    info.shard_count = a->ro.shard_count;
+    info.keys_missing = ld->keys_missing;
+    info.keys_stored = ld->keys_stored;
+    info.missing_refused = ld->missing_refused[0] ? ld->missing_refused : NULL;
+    /* rows the chain accepted but the loader never sent */
+    info.rows_not_sent = isl_report_rows_valid(ld->report) + ld->deactivated -
+                         info.rows_sent - isl_report_rows_unchanged(ld->report);
+    isl_report_set_load(ld->report, &info);
+    isl_report_finish(ld->report, ld->over);
+}
+
+/* The exit status of a finished load, with why (for the summary) and the
+ * run's status (for run.json). */
+static int load_status(const struct load_args *a, struct load *ld, char *why,
+                       size_t n, const char **run_status)
+{
+    if (ld->failed) {
+        fprintf(stderr, "isload load: aborted: %s\n", ld->err.msg);
+        snprintf(why, n, "aborted: %s", ld->err.msg);
+        *run_status = "aborted";
+        return ISL_EXIT_THRESHOLD;
+    }
+    if (!isl_report_adds_up(ld->report) ||
+        isl_run_done_seen(ld->run) != isl_run_replayed(ld->run)) {
+        fprintf(stderr, "isload load: internal error: row counts do not add "
+                        "up (see the report)\n");
+        snprintf(why, n, "row counts do not add up");
+        *run_status = "failed";
+        return ISL_EXIT_THRESHOLD;
+    }
+    if (ld->over) {
+        fprintf(stderr,
+                "isload load: error threshold %s exceeded; sending "
+                "stopped\n",
+                a->max_errors);
+        snprintf(why, n, "error threshold %s exceeded", a->max_errors);
+        *run_status = "threshold";
+        return ISL_EXIT_THRESHOLD;
+    }
+    if (ld->missing_refused[0]) {
+        fprintf(stderr, "isload load: %s (the delta store is not advanced)\n",
+                ld->missing_refused);
+        snprintf(why, n, "%s", ld->missing_refused);
+        *run_status = "threshold";
+        return ISL_EXIT_THRESHOLD;
+    }
+    *run_status = "complete";
+    return isl_report_rows_rejected(ld->report) ||
+                   isl_report_outcome_errors(ld->report)
+               ? ISL_EXIT_ROWS
+               : ISL_EXIT_OK;
+}
+
+static int load_run(int argc, char **argv)
+{
+    struct load_args a = {0};
+    struct load ld = {0};
+    struct isl_error err;
+    struct isl_buf all;
+    char line[1024], rpath[4096], lpath[4096];
+    char run_id[64] = "-", why[1100] = "";
+    json_t *figures = NULL; /* the report's counts, for the last lines */
+    const char *run_status = "failed";
+    int rc, status;
+
+    isl_error_clear(&err);
+    isl_error_clear(&ld.err);
+    isl_buf_init(&all, 1 << 20);
+    isl_cli_conn_init(&a.conn);
+    if ((status = parse_args(argc, argv, &a, &ld)) >= 0)
+        goto out;
+    status = ISL_EXIT_USAGE;
+    if ((rc = isl_cli_conn_check(&a.conn, "load", &err)) != 0) {
         if (rc < 0)
             goto fatal;
         goto out;
     }
-    if (isl_feed_load(&feed, argv[optind], &all, &err) < 0) {
+    if (isl_feed_load(&ld.feed, a.feed_file, &all, &err) < 0) {
         if (all.len)
             fputs(all.data, stderr);
         else
@@ -652,264 +927,39 @@ static int load_run(int argc, char **argv)
                     isl_error_format(&err, line, sizeof(line)));
         goto out;
     }
-    isl_cli_reader_merge(&feed->input, &cr.opts);
-    if ((ro.delta || ro.shard_count > 1) && !feed->nkey) {
-        isl_cli_usage_error("load", "%s needs a feed with a key",
-                            ro.delta ? "--delta/--full" : "--shard");
+    isl_cli_reader_merge(&ld.feed->input, &a.cr.opts);
+    if ((status = check_feed_args(&a, &ld)) >= 0)
         goto out;
-    }
-    if (ld.deactivate && (!ro.delta || !feed->nmissing_values)) {
-        isl_cli_usage_error("load", !ro.delta
-                                        ? "--missing deactivate needs --delta "
-                                          "or --full"
-                                        : "--missing deactivate needs the "
-                                          "feed's \"missing\": {\"values\": "
-                                          "...} (docs/feeds.md)");
-        goto out;
-    }
-    if (!ld.guard.set) { /* the default guard: 5% of the keys */
-        ld.guard.set = ld.guard.percent = true;
-        ld.guard.limit = 5;
-    }
-
-    if (ro.manifest && ro.no_manifest) {
-        isl_cli_usage_error("load", "--manifest and --no-manifest exclude "
-                                    "each other");
-        goto out;
-    }
-    if (isl_chain_new(&chain, feed, &err) < 0)
+    status = ISL_EXIT_USAGE;
+    if (open_load(&a, &ld, rpath, lpath, sizeof(rpath), &err) < 0)
         goto fatal;
-    {
-        const char *const *cols;
-        size_t ncols = isl_chain_columns(chain, &cols);
-        struct isl_report_info info = {
-            .command = "load",
-            .feed = feed->name,
-            .feed_file = argv[optind],
-            .staging_table = feed->staging_table,
-            .inputs = (const char *const *)argv + optind + 1,
-            .ninputs = (size_t)(argc - optind - 1),
-            .max_errors = max_errors,
-        };
-
-        if (isl_report_new(&ld.report, &info, cols, ncols, &err) < 0)
-            goto fatal;
-    }
-    ro.state_dir = state_dir;
-    ro.feed_file = argv[optind];
-    ro.feed = feed;
-    ro.inputs = (const char *const *)argv + optind + 1;
-    ro.ninputs = (size_t)(argc - optind - 1);
-    ro.instance = conn.instance;
-    ro.mode = lo.mode == ISL_MODE_SINGLE ? "single" : "multiple";
-    ro.corr_col = lo.corr_col ? lo.corr_col : "u_isload_row";
-    ro.labels = use_labels;
-    ro.quiet = quiet;
-    if (isl_run_open(&ld.run, &ro, ld.report, &err) < 0)
-        goto fatal;
-    ld.run_dir = isl_run_dir(ld.run);
     snprintf(run_id, sizeof(run_id), "%s", isl_run_id(ld.run));
-    snprintf(path, sizeof(path), "%s/requests.jsonl", ld.run_dir);
-    snprintf(jpath, sizeof(jpath), "%s", conn.log_path ? conn.log_path : path);
-    snprintf(rpath, sizeof(rpath), "%s/report.json", ld.run_dir);
-    if (report_path)
-        snprintf(rpath, sizeof(rpath), "%s", report_path);
-    if (ld.rejects_path)
-        snprintf(path, sizeof(path), "%s", ld.rejects_path);
-    else
-        snprintf(path, sizeof(path), "%s/rejects.%s", ld.run_dir,
-                 ext_of(feed->input.format));
-    isl_run_set_paths(ld.run, rpath, path, jpath);
-
-    /* imports and reads each get the concurrency */
-    lo.concurrency = conc;
-    if (isl_cli_conn_open(&conn, jpath, isl_run_resumed(ld.run), conc * 2,
-                          &http, &err) < 0)
-        goto fatal;
-    isl_run_set_http(ld.run, http);
-    if (use_labels) {
-        labels = calloc(feed->nfields + 1, sizeof(*labels));
-        if (!labels)
-            goto nomem;
-        for (size_t i = 0; i < feed->nfields; i++)
-            labels[i] = feed->fields[i].label;
-    }
-    lo.staging_table = feed->staging_table;
-    lo.run_id = isl_run_id(ld.run);
-    lo.corr_col = ro.corr_col;
-    lo.images = isl_run_has_manifest(ld.run);
-    lo.target = &feed->target;
-    lo.labels = labels;
-    lo.ordered = ordered || feed->has_deferred;
-    lo.key_cols = feed->key;
-    lo.nkey = feed->nkey;
-    if (isl_loader_new(&ld.loader, http, &lo, &lsink, &err) < 0)
-        goto fatal;
-    if (!quiet) {
+    if (!a.quiet) {
         char how[160];
+        const char *inst = a.conn.instance;
 
         fprintf(stderr, "isload load: run %s: feed %s -> %s%s%s (%s, %s)\n",
-                isl_run_id(ld.run), feed->name, conn.instance,
-                conn.instance[strlen(conn.instance) - 1] == '/' ? "" : "/",
-                feed->staging_table,
-                lo.mode == ISL_MODE_SINGLE ? "single" : "multiple",
-                isl_creds_describe(&conn.creds, how, sizeof(how)));
+                run_id, ld.feed->name, inst,
+                inst[strlen(inst) - 1] == '/' ? "" : "/",
+                ld.feed->staging_table,
+                a.lo.mode == ISL_MODE_SINGLE ? "single" : "multiple",
+                isl_creds_describe(&a.conn.creds, how, sizeof(how)));
     }
-    if (isl_stream_open(&ld.stream, (const char *const *)argv + optind + 1,
-                        (size_t)(argc - optind - 1), &feed->input, &err) < 0)
-        goto fatal;
-
-    isl_progress_init(&prog);
-    while (!ld.over && !ld.failed) {
-        const struct isl_row *row;
-        const struct isl_reader *r;
-
-        if ((++nrows & 0x3ff) == 0 && isl_progress_due(&prog)) {
-            uint64_t bytes = isl_stream_bytes_read(ld.stream);
-            uint64_t total = isl_stream_bytes_total(ld.stream);
-            double dt = isl_progress_elapsed(&prog);
-            uint64_t done = isl_report_outcomes(ld.report);
-
-            isl_progress_draw(
-                &prog, "  read %llu, outcomes %llu (%llu errors), %.0f rows/s",
-                (unsigned long long)isl_report_rows_read(ld.report),
-                (unsigned long long)done,
-                (unsigned long long)isl_report_outcome_errors(ld.report),
-                (double)done / dt);
-            if (total > bytes && bytes)
-                fprintf(stderr, ", ETA %.0f s",
-                        dt * (double)(total - bytes) / (double)bytes);
-        }
-
-        rc = isl_stream_next(ld.stream, &row, &err);
-        if (rc == ISL_EOF)
-            break;
-        if (rc < 0 && rc != ISL_EROW)
-            goto fatal_drain;
-        r = isl_stream_reader(ld.stream);
-        if (r != checked) {
-            const char *const *cols;
-            size_t ncols = isl_reader_columns(r, &cols);
-
-            checked = r;
-            if (isl_chain_check_columns(chain, isl_reader_name(r), cols, ncols,
-                                        &err) < 0)
-                goto fatal_drain;
-        }
-        rc = rc == ISL_EROW ? isl_chain_reader_error(chain, row, &err, &sink)
-                            : isl_chain_push(chain, row, &sink, &err);
-        if (rc < 0) {
-            if (ld.err.msg[0])
-                err = ld.err;
-            goto fatal_drain;
-        }
-    }
-    if (!ld.over && !ld.failed && isl_chain_finish(chain, &sink, &err) < 0)
-        goto fatal_drain;
-    if (!ld.over && !ld.failed && handle_missing(&ld, feed, &err) < 0)
-        goto fatal_drain;
-    {
-        struct isl_report_load info = {0};
-        const struct isl_loader_stats *ls;
-        const struct isl_http_stats *hs;
-
-        if (ld.over)
-            isl_loader_stop(ld.loader);
-        if (!ld.failed && isl_loader_finish(ld.loader, &ld.err) < 0)
-            ld.failed = true;
-        check_threshold(&ld, true);
-        ls = isl_loader_stats(ld.loader);
-        hs = isl_http_stats(http);
-        info.instance = conn.instance;
-        info.mode = lo.mode == ISL_MODE_SINGLE ? "single" : "multiple";
-        info.run_id = isl_run_id(ld.run);
-        info.rows_replayed = isl_run_replayed(ld.run);
-        info.rows_sent = ls->rows_sent + info.rows_replayed;
-        info.attempt = isl_run_attempt(ld.run);
-        info.image_reads = ls->image_reads;
-        info.images_missing = ls->images_missing;
-        info.manifest =
-            isl_run_has_manifest(ld.run) ? isl_run_manifest_path(ld.run) : NULL;
-        isl_run_manifest_counts(ld.run, &info.manifest_inserts,
-                                &info.manifest_updates);
-        info.nimport_sets =
-            isl_loader_import_sets(ld.loader, &info.import_sets);
-        info.requests = hs->requests;
-        info.retries = ls->retries;
-        info.splits = ls->splits;
-        info.reconciled = ls->reconciled;
-        info.duplicates = ls->duplicates;
-        info.duplicates_undone = ls->duplicates_undone;
-        info.polls = ls->polls;
-        info.status_codes = hs->status_codes;
-        info.transport_errors = hs->by_status[0];
-        info.aborted = ld.failed;
-        info.abort_reason = ld.failed ? ld.err.msg : NULL;
-        info.delta = ro.delta == ISL_DELTA_ON     ? "delta"
-                     : ro.delta == ISL_DELTA_FULL ? "full"
-                                                  : NULL;
-        info.rows_deactivated = ld.deactivated;
-        info.shard_index = ro.shard_index;
-        info.shard_count = ro.shard_count;
-        info.keys_missing = ld.keys_missing;
-        info.keys_stored = ld.keys_stored;
-        info.missing_refused =
-            ld.missing_refused[0] ? ld.missing_refused : NULL;
-        /* rows the chain accepted but the loader never sent */
-        info.rows_not_sent = isl_report_rows_valid(ld.report) + ld.deactivated -
-                             info.rows_sent -
-                             isl_report_rows_unchanged(ld.report);
-        isl_report_set_load(ld.report, &info);
-    }
-    isl_progress_end(&prog);
-    isl_report_finish(ld.report, ld.over);
-    if (isl_report_write(ld.report, rpath, &err) < 0)
-        goto fatal;
-    if (!quiet)
-        isl_report_print(ld.report, stdout);
-    if (ld.failed) {
-        fprintf(stderr, "isload load: aborted: %s\n", ld.err.msg);
-        snprintf(why, sizeof(why), "aborted: %s", ld.err.msg);
-        status = ISL_EXIT_THRESHOLD;
-    } else if (!isl_report_adds_up(ld.report) ||
-               isl_run_done_seen(ld.run) != isl_run_replayed(ld.run)) {
-        fprintf(stderr, "isload load: internal error: row counts do not add "
-                        "up (see the report)\n");
-        snprintf(why, sizeof(why), "row counts do not add up");
-        status = ISL_EXIT_THRESHOLD;
-        run_status = "failed";
-    } else if (ld.over) {
-        fprintf(stderr,
-                "isload load: error threshold %s exceeded; sending "
-                "stopped\n",
-                max_errors);
-        snprintf(why, sizeof(why), "error threshold %s exceeded", max_errors);
-        status = ISL_EXIT_THRESHOLD;
-        run_status = "threshold";
-    } else if (ld.missing_refused[0]) {
-        fprintf(stderr, "isload load: %s (the delta store is not advanced)\n",
-                ld.missing_refused);
-        snprintf(why, sizeof(why), "%s", ld.missing_refused);
-        status = ISL_EXIT_THRESHOLD;
-        run_status = "threshold";
-    } else {
-        run_status = "complete";
-        status = isl_report_rows_rejected(ld.report) ||
-                         isl_report_outcome_errors(ld.report)
-                     ? ISL_EXIT_ROWS
-                     : ISL_EXIT_OK;
-    }
-    goto out;
-
-nomem:
-    fprintf(stderr, "isload load: out of memory\n");
-    goto out;
-fatal_drain:
-    /* the input failed: finish what is in flight so outcomes are known */
-    if (ld.loader) {
+    if (read_inputs(&a, &ld, &err) < 0) {
+        /* the input failed: finish what is in flight so outcomes are
+         * known, and keep the journal resumable */
         isl_loader_stop(ld.loader);
         isl_loader_finish(ld.loader, &ld.err);
+        goto fatal;
     }
+    finish_load(&a, &ld);
+    if (isl_report_write(ld.report, rpath, &err) < 0)
+        goto fatal;
+    if (!a.quiet)
+        isl_report_print(ld.report, stdout);
+    status = load_status(&a, &ld, why, sizeof(why), &run_status);
+    goto out;
+
 fatal:
     fprintf(stderr, "isload load: %s\n",
             isl_error_format(&err, line, sizeof(line)));
@@ -926,25 +976,25 @@ out:
     }
     if (isl_rejects_close(ld.rejects, &err) < 0)
         status = ISL_EXIT_USAGE;
-    if (feed && metrics_path &&
-        isl_metrics_write_run(metrics_path, feed->name, figures, status,
-                              state_dir, &err) < 0)
+    if (ld.feed && a.metrics_path &&
+        isl_metrics_write_run(a.metrics_path, ld.feed->name, figures, status,
+                              a.ro.state_dir, &err) < 0)
         fprintf(stderr, "isload load: --metrics: %s\n",
                 isl_error_format(&err, line, sizeof(line)));
-    if (feed)
-        isl_summary_print(stderr, run_id, feed->name, figures, status, why);
+    if (ld.feed)
+        isl_summary_print(stderr, run_id, ld.feed->name, figures, status, why);
     json_decref(figures);
     isl_stream_close(ld.stream);
     json_decref(ld.keys_missing);
     isl_loader_free(ld.loader);
     isl_report_free(ld.report);
-    isl_chain_free(chain);
-    isl_http_free(http);
-    isl_cli_conn_free(&conn);
-    isl_feed_free(feed);
-    free(labels);
+    isl_chain_free(ld.chain);
+    isl_http_free(ld.http);
+    isl_cli_conn_free(&a.conn);
+    isl_feed_free(ld.feed);
+    free(ld.labels);
     isl_buf_free(&all);
-    isl_cli_reader_free(&cr);
+    isl_cli_reader_free(&a.cr);
     return status;
 }
 
