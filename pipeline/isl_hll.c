@@ -7,23 +7,37 @@
 #include <math.h>
 #include <string.h>
 
+/* The n <= 8 bytes at p as one word (n >= 4: two overlapping 4-byte
+ * reads; fewer: three single bytes), never reading outside p[0..n). */
+static inline uint64_t load_small(const unsigned char *p, size_t n)
+{
+    if (n >= 4) {
+        uint32_t a, b;
+
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        return (uint64_t)a << 32 | b;
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
+}
+
 uint64_t isl_hash64(const void *s, size_t n)
 {
     const unsigned char *p = s;
-    uint64_t h = 0xcbf29ce484222325ULL ^ n;
-    size_t i = 0;
+    uint64_t h = 0xcbf29ce484222325ULL ^ (n * 0xff51afd7ed558ccdULL);
 
-    for (; i + 8 <= n; i += 8) { /* a word at a time, then the tail */
+    /* a word at a time; the last 1..8 bytes as one word (the length is in
+     * the seed, so the overlapping reads keep values apart) */
+    for (; n > 8; n -= 8, p += 8) {
         uint64_t w;
 
-        memcpy(&w, p + i, 8);
+        memcpy(&w, p, 8);
         h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
         h ^= h >> 29;
     }
-    for (; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
+    h = (h ^ load_small(p, n)) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
@@ -34,16 +48,7 @@ uint64_t isl_hash64(const void *s, size_t n)
 
 void isl_hll_add(struct isl_hll *h, const void *s, size_t n)
 {
-    uint64_t x = isl_hash64(s, n);
-    uint32_t idx = (uint32_t)(x >> (64 - ISL_HLL_BITS));
-    uint64_t rest = x << ISL_HLL_BITS;
-    /* 1 + leading zeros of the remaining 64 - BITS bits, at most
-     * 65 - BITS (all zero) */
-    uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1)
-                        : (uint8_t)(64 - ISL_HLL_BITS + 1);
-
-    if (rank > h->reg[idx])
-        h->reg[idx] = rank;
+    isl_hll_add_hash(h, isl_hash64(s, n));
 }
 
 uint64_t isl_hll_estimate(const struct isl_hll *h)

@@ -18,6 +18,20 @@ struct isl_hll {
 /* 64-bit hash of s[0..n): word-at-a-time mixing and a murmur finaliser. */
 uint64_t isl_hash64(const void *s, size_t n);
 
+/* Add a value by its isl_hash64. */
+static inline void isl_hll_add_hash(struct isl_hll *h, uint64_t x)
+{
+    uint32_t idx = (uint32_t)(x >> (64 - ISL_HLL_BITS));
+    uint64_t rest = x << ISL_HLL_BITS;
+    /* 1 + leading zeros of the remaining 64 - BITS bits, at most
+     * 65 - BITS (all zero) */
+    uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1)
+                        : (uint8_t)(64 - ISL_HLL_BITS + 1);
+
+    if (rank > h->reg[idx])
+        h->reg[idx] = rank;
+}
+
 void isl_hll_add(struct isl_hll *h, const void *s, size_t n);
 
 uint64_t isl_hll_estimate(const struct isl_hll *h);

@@ -43,7 +43,8 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
     size_t n = 0;
 
     c->datetime = datetime;
-    for (size_t i = 0; i < from_count(c); i++) {
+    c->nfrom = from_count(c);
+    for (size_t i = 0; i < c->nfrom; i++) {
         const char *f = from_at(c, i);
         const char *idx = c->from && json_is_array(c->from) ? "[" : "";
 
@@ -61,6 +62,8 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
                 return tf_init_error(err, ".from[%zu]: %s", i, why);
             return tf_init_error(err, ".from: %s", why);
         }
+        if (i < TF_DATE_FORMATS)
+            c->fmts[i] = f;
         if (n < sizeof(c->tried))
             n += (size_t)snprintf(c->tried + n, sizeof(c->tried) - n, "%s%s",
                                   i ? ", " : "", f);
@@ -80,7 +83,7 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
                   struct isl_error *err)
 {
     const struct tf_date_ctx *c = st->ctx;
-    size_t i, n = from_count(c);
+    size_t i, n = c->nfrom;
     char q[TF_QUOTE_MAX + 8];
     struct tf_tm tm;
 
@@ -88,7 +91,8 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
     if (len == 0)
         return TF_PASS;
     for (i = 0; i < n; i++)
-        if (tf_time_parse(from_at(c, i), in, len, &tm))
+        if (tf_time_parse(i < TF_DATE_FORMATS ? c->fmts[i] : from_at(c, i), in,
+                          len, &tm))
             break;
     if (i == n)
         return tf_reject(st, err, "%s is not a valid %s (tried %s)",

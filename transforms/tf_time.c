@@ -344,22 +344,17 @@ bool tf_time_parse(const char *fmt, const char *s, size_t len, struct tf_tm *tm)
 static int put_num(struct isl_buf *out, int v, int width)
 {
     char tmp[16];
-    int n = 0;
+    int n = 12;
 
     if (v < 0)
         return isl_buf_addf(out, "%0*d", width, v);
-    do {
-        tmp[n++] = (char)('0' + v % 10);
+    do { /* digits from the right */
+        tmp[--n] = (char)('0' + v % 10);
         v /= 10;
-    } while (v && n < 12);
-    while (n < width && n < 12)
-        tmp[n++] = '0';
-    for (int i = 0; i < n / 2; i++) {
-        char t = tmp[i];
-        tmp[i] = tmp[n - 1 - i];
-        tmp[n - 1 - i] = t;
-    }
-    return isl_buf_add(out, tmp, (size_t)n);
+    } while (v && n > 0);
+    while (12 - n < width && n > 0)
+        tmp[--n] = '0';
+    return isl_buf_add(out, tmp + n, (size_t)(12 - n));
 }
 
 int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)
