@@ -560,6 +560,9 @@ int isl_chain_push(struct isl_chain *c, const struct isl_row *in,
                 if (stage_reason(c, st, "", &se, "", 0) < 0)
                     return nomem(err);
                 return deliver(c, in, sink, rc);
+            } else if (rc < 0) { /* the stage failed (I/O): stop the run */
+                return isl_error_set(err, rc, st->type->name, "%s",
+                                     se.msg[0] ? se.msg : "failed");
             } else if (rc != TF_PASS) {
                 return isl_error_set(err, ISL_ECONFIG, "chain",
                                      "stage %s returned %d", st->type->name,
@@ -723,13 +726,20 @@ int isl_chain_finish(struct isl_chain *c, const struct isl_chain_sink *sink,
             if (!st->type->finish)
                 continue;
             se.field[0] = se.rule[0] = se.msg[0] = '\0';
-            if (st->type->finish(st, row_id, &tr, &se) == TF_REJECT) {
+            rc = st->type->finish(st, row_id, &tr, &se);
+            if (rc < 0) { /* the stage failed (I/O): stop the run */
+                rc = isl_error_set(err, rc, st->type->name, "%s",
+                                   se.msg[0] ? se.msg : "failed");
+                goto out;
+            }
+            if (rc == TF_REJECT) {
                 if (stage_reason(c, st, "", &se, "", 0) < 0) {
                     rc = nomem(err);
                     goto out;
                 }
                 kind = TF_REJECT;
             }
+            rc = 0;
         }
         if ((rc = deliver(c, &in, sink, kind)) < 0)
             break;

@@ -15,7 +15,7 @@ struct isl_hll {
     uint8_t reg[ISL_HLL_REGS];
 };
 
-/* 64-bit hash of s[0..n): word-at-a-time mixing and a murmur finaliser. */
+/* 64-bit hash of s[0..n) (tf_hash64 of transforms/tf_util.h). */
 uint64_t isl_hash64(const void *s, size_t n);
 
 /* Add a value by its isl_hash64. */

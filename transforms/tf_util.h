@@ -160,6 +160,41 @@ static inline bool tf_is_ascii(const char *s, size_t len)
     return (acc & TF_HIGHS) == 0;
 }
 
+/*
+ * 64-bit hash of s[0..n): a word at a time, the last 1..8 bytes as one
+ * word (overlapping reads: the length is in the seed, so values stay
+ * apart), and a murmur finaliser. Used by the stage hash maps, the key
+ * index and the report's distinct estimates.
+ */
+static inline uint64_t tf_hash64(const void *s, size_t n)
+{
+    const unsigned char *p = s;
+    uint64_t h = 0xcbf29ce484222325ULL ^ (n * 0xff51afd7ed558ccdULL);
+    uint64_t w;
+
+    for (; n > 8; n -= 8, p += 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = (uint64_t)a << 32 | b;
+    } else {
+        w = n ? (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1] : 0;
+    }
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 /* Number of UTF-8 code points in s[0..len) (bytes that are not 10xxxxxx). */
 size_t tf_utf8_count(const char *s, size_t len);
 
