@@ -28,8 +28,8 @@ static inline void isl_hll_add_hash(struct isl_hll *h, uint64_t x)
     uint8_t rank = rest ? (uint8_t)(__builtin_clzll(rest) + 1)
                         : (uint8_t)(64 - ISL_HLL_BITS + 1);
 
-    if (rank > h->reg[idx])
-        h->reg[idx] = rank;
+    /* no branch: which values raise a register is unpredictable */
+    h->reg[idx] = rank > h->reg[idx] ? rank : h->reg[idx];
 }
 
 void isl_hll_add(struct isl_hll *h, const void *s, size_t n);

@@ -14,6 +14,7 @@
 #include "isl_jsonw.h"
 #include "isl_loader.h"
 #include "isl_row.h"
+#include "tf_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,7 @@ void isl_report_accept(struct isl_report *r, const struct isl_verdict *v)
     for (size_t i = 0; i < out->n; i++) {
         const struct isl_field *f = &out->fields[i];
         struct field_stats *s;
+        uint64_t hash, any;
         size_t len;
 
         /* chains reuse their name pointers: usually one pointer compare */
@@ -204,12 +206,14 @@ void isl_report_accept(struct isl_report *r, const struct isl_verdict *v)
             continue;
         }
         s->filled++;
-        len = utf8_chars(f->value, f->len);
+        /* one pass: the hash, and whether any byte is not ASCII */
+        hash = tf_hash64_any(f->value, f->len, &any);
+        len = any & TF_HIGHS ? utf8_chars(f->value, f->len) : f->len;
         if (len < s->min_len)
             s->min_len = len;
         if (len > s->max_len)
             s->max_len = len;
-        isl_hll_add_hash(&s->hll, isl_hash64(f->value, f->len));
+        isl_hll_add_hash(&s->hll, hash);
     }
 }
 

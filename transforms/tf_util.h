@@ -164,16 +164,19 @@ static inline bool tf_is_ascii(const char *s, size_t len)
  * 64-bit hash of s[0..n): a word at a time, the last 1..8 bytes as one
  * word (overlapping reads: the length is in the seed, so values stay
  * apart), and a murmur finaliser. Used by the stage hash maps, the key
- * index and the report's distinct estimates.
+ * index and the report's distinct estimates. *any gets the OR of every
+ * word read, which covers every byte: (*any & TF_HIGHS) == 0 when the
+ * value is all ASCII.
  */
-static inline uint64_t tf_hash64(const void *s, size_t n)
+static inline uint64_t tf_hash64_any(const void *s, size_t n, uint64_t *any)
 {
     const unsigned char *p = s;
     uint64_t h = 0xcbf29ce484222325ULL ^ (n * 0xff51afd7ed558ccdULL);
-    uint64_t w;
+    uint64_t w, acc = 0;
 
     for (; n > 8; n -= 8, p += 8) {
         memcpy(&w, p, 8);
+        acc |= w;
         h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
         h ^= h >> 29;
     }
@@ -186,6 +189,7 @@ static inline uint64_t tf_hash64(const void *s, size_t n)
     } else {
         w = n ? (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1] : 0;
     }
+    *any = acc | w;
     h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
@@ -193,6 +197,13 @@ static inline uint64_t tf_hash64(const void *s, size_t n)
     h *= 0xc4ceb9fe1a85ec53ULL;
     h ^= h >> 33;
     return h;
+}
+
+static inline uint64_t tf_hash64(const void *s, size_t n)
+{
+    uint64_t any;
+
+    return tf_hash64_any(s, n, &any);
 }
 
 /* Number of UTF-8 code points in s[0..len) (bytes that are not 10xxxxxx). */
