@@ -150,6 +150,57 @@ static void test_collisions(void)
     T_INTEQ(check_puts(90000, 0, true, true, true), 0);
 }
 
+/* Keys larger than the write buffers, in order and out of order. */
+static void test_huge_keys(void)
+{
+    size_t big = (size_t)300 << 10;
+    char *key = malloc(big);
+    struct tf_keyidx *ix = NULL;
+    struct isl_error err;
+    struct tf_keyrec rec = {.line = 7}, old;
+
+    T_INTEQ(tf_keyidx_open(&ix, &err), 0);
+    if (!ix || !key) {
+        free(key);
+        tf_keyidx_close(ix);
+        return;
+    }
+    /* m, o, ..., y in order (the ascending log), then z down to a: the
+     * ones not seen yet go to the hash index */
+    for (char c = 'm'; c <= 'y'; c += 2) {
+        memset(key, c, big);
+        rec.line = (uint64_t)c;
+        T_INTEQ(tf_keyidx_put(ix, key, big, tf_keyidx_hash(key, big), &rec,
+                              false, &old, &err),
+                1);
+    }
+    for (char c = 'z'; c >= 'a'; c--) {
+        bool seen = c >= 'm' && c <= 'y' && (c - 'm') % 2 == 0;
+
+        memset(key, c, big);
+        rec.line = 1000 + (uint64_t)c;
+        old.line = 0;
+        T_INTEQ(tf_keyidx_put(ix, key, big, tf_keyidx_hash(key, big), &rec,
+                              false, &old, &err),
+                seen ? 0 : 1);
+        T_INTEQ(old.line, seen ? (uint64_t)c : 0);
+    }
+    for (char c = 'a'; c <= 'l'; c++) { /* found in the hash index */
+        memset(key, c, big);
+        T_INTEQ(
+            tf_keyidx_find(ix, key, big, tf_keyidx_hash(key, big), &old, &err),
+            1);
+        T_INTEQ(old.line, 1000 + (uint64_t)c);
+    }
+    /* a prefix of a stored key is another key */
+    memset(key, 'm', big);
+    T_INTEQ(tf_keyidx_find(ix, key, big - 1, tf_keyidx_hash(key, big - 1), &old,
+                           &err),
+            0);
+    tf_keyidx_close(ix);
+    free(key);
+}
+
 static size_t entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -203,9 +254,7 @@ static void test_tmpdir(void)
 }
 
 TEST_LIST = {
-    {"first", test_first},
-    {"replace", test_replace},
-    {"collisions", test_collisions},
-    {"tmpdir", test_tmpdir},
-    {NULL, NULL},
+    {"first", test_first},           {"replace", test_replace},
+    {"collisions", test_collisions}, {"huge_keys", test_huge_keys},
+    {"tmpdir", test_tmpdir},         {NULL, NULL},
 };
