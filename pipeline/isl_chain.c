@@ -26,11 +26,13 @@
 #include "isl_buf.h"
 #include "isl_error.h"
 #include "isl_feed.h"
+#include "tf_keyfile.h"
 #include "tf_stage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VALUE_CAP ((size_t)1 << 30)
 
@@ -134,12 +136,17 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
     isl_buf_init(&c->scratch, VALUE_CAP);
     isl_buf_init(&c->text, VALUE_CAP);
     isl_buf_init(&c->spillbuf, VALUE_CAP);
-    if (feed->has_deferred) {
-        c->spill = tmpfile();
-        if (!c->spill) {
+    if (feed->has_deferred) { /* in $TMPDIR, like the key index's files */
+        int fd = tf_tmpfile_fd(err);
+
+        if (fd >= 0 && !(c->spill = fdopen(fd, "w+"))) {
+            close(fd);
+            fd = isl_error_set(err, ISL_EIO, "chain",
+                               "cannot create a temporary spill file");
+        }
+        if (fd < 0) { /* err says why */
             isl_chain_free(c);
-            return isl_error_set(err, ISL_EIO, "chain",
-                                 "cannot create a temporary spill file");
+            return ISL_EIO;
         }
     }
     *out = c;
