@@ -49,6 +49,7 @@ typedef int (*value_fn)(struct tf_stage *st, const char *in, size_t len,
 struct chain_step {
     value_fn value;
     struct tf_stage *st;
+    struct tf_pass_if pass_if; /* when the call can be skipped */
 };
 
 /* A feed field as the hot loop needs it. */
@@ -129,6 +130,7 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
         for (size_t k = 0; k < f->nstages; k++) {
             c->steps[nsteps].value = f->stages[k]->type->value;
             c->steps[nsteps].st = f->stages[k];
+            c->steps[nsteps].pass_if = f->stages[k]->pass_if;
             nsteps++;
         }
         c->cf[i].end = c->steps + nsteps;
@@ -382,6 +384,8 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
             /* stages reset out before writing: no reset needed here */
             struct isl_buf *dst = in_fbuf ? &c->scratch : &c->fbuf[i];
 
+            if (s->pass_if.set && tf_passes(&s->pass_if, cur, len))
+                continue; /* a value the stage always passes */
             rc = s->value(s->st, cur, len, dst, tr, &se);
             if (rc == TF_PASS)
                 continue;

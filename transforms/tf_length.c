@@ -47,6 +47,9 @@ static int length_init(struct tf_stage *st, const json_t *opts,
     if (c->max < c->min)
         return tf_init_error(err, ".max: %lld is less than min (%lld)", c->max,
                              c->min);
+    /* a value has at most as many characters as bytes */
+    st->pass_if.set = c->min == 0;
+    st->pass_if.max_len = (size_t)c->max;
     return 0;
 }
 

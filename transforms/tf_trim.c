@@ -50,4 +50,6 @@ const struct tf_stage_type tf_trim = {
     .options = trim_options,
     .ctx_size = 0,
     .value = trim_value,
+    /* no space byte at either end: see the check at the top of trim_value */
+    .pass_if = {.set = true, .plain_ends = true, .max_len = SIZE_MAX},
 };

@@ -435,12 +435,57 @@ static void test_pattern(void)
     isl_buf_free(&out);
 }
 
+/*
+ * The pass conditions stages declare for the chain (tf_pass_if): every
+ * value that meets one must get TF_PASS from the stage itself.
+ */
+static void test_pass_if(void)
+{
+    static const char *const specs[] = {
+        "\"trim\"",
+        "{\"length\": {\"max\": 5}}",
+        "{\"length\": {\"max\": 1}}",
+        "{\"length\": {\"max\": 3, \"truncate\": true}}",
+        "{\"length\": {\"min\": 2, \"max\": 9}}",
+        "\"upper\""};
+    struct isl_buf out;
+    char in[64], *copy;
+    int bad = 0, met = 0;
+
+    isl_buf_init(&out, 1 << 20);
+    for (size_t k = 0; k < ISL_ARRAY_LEN(specs); k++) {
+        struct tf_stage *st = s_new(specs[k], TF_VALUE);
+
+        T_CHECK(st != NULL);
+        if (!st)
+            continue;
+        /* length with a minimum and upper declare nothing */
+        T_INTEQ(st->pass_if.set, k < 4);
+        for (int r = 0; r < ROUNDS && bad < 5 && st->pass_if.set; r++) {
+            size_t len = random_value(in, 12, text_alphabet);
+            int rc;
+
+            if (!tf_passes(&st->pass_if, in, len))
+                continue;
+            met++;
+            rc = run(st, in, len, &out, &copy);
+            if (rc != TF_PASS) {
+                fprintf(stderr, "  %s: ", specs[k]);
+                report("pass_if", in, len);
+                bad++;
+            }
+            free(copy);
+        }
+        s_free(st);
+    }
+    T_INTEQ(bad, 0);
+    T_CHECK(met > 1000); /* the conditions do hold for many values */
+    isl_buf_free(&out);
+}
+
 TEST_LIST = {
-    {"trim", test_trim},
-    {"case", test_case},
-    {"collapse", test_collapse},
-    {"length", test_length},
-    {"email", test_email},
-    {"pattern", test_pattern},
-    {NULL, NULL},
+    {"trim", test_trim},         {"case", test_case},
+    {"collapse", test_collapse}, {"length", test_length},
+    {"email", test_email},       {"pass_if", test_pass_if},
+    {"pattern", test_pattern},   {NULL, NULL},
 };
