@@ -62,7 +62,8 @@ struct chain_field {
 struct isl_chain {
     const struct isl_feed *feed;
     size_t nf;
-    struct chain_field *cf;   /* per feed field */
+    bool raw_first;         /* a value stage reads the row: raw values first */
+    struct chain_field *cf; /* per feed field */
     struct chain_step *steps; /* every field's value stages, in order */
 
     size_t *src_idx;        /* cached input index per field */
@@ -131,6 +132,7 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
             c->steps[nsteps].value = f->stages[k]->type->value;
             c->steps[nsteps].st = f->stages[k];
             c->steps[nsteps].pass_if = f->stages[k]->pass_if;
+            c->raw_first |= f->stages[k]->type->reads_row;
             nsteps++;
         }
         c->cf[i].end = c->steps + nsteps;
@@ -353,8 +355,9 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
 
     if (grow_out(c, c->nf + (feed->passthrough ? in->n : 0) + 1) < 0)
         return nomem(err);
-    /* raw values first, so template stages can see later fields too */
-    for (size_t i = 0; i < c->nf; i++) {
+    /* raw values first when a stage reads the row (template), so it can
+     * see later fields too; else each field fetches its own below */
+    for (size_t i = 0; c->raw_first && i < c->nf; i++) {
         const struct isl_field *src = source_of(c, i, in);
 
         c->tcols[i] = c->cf[i].column;
@@ -374,10 +377,22 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
     se.field[0] = se.rule[0] = se.msg[0] = '\0';
     for (size_t i = 0; i < c->nf; i++) {
         const struct chain_field *f = &c->cf[i];
-        const char *raw = c->tvals[i];
-        size_t rawlen = c->tlens[i];
-        const char *cur = raw;
-        size_t len = rawlen;
+        const char *raw;
+        size_t rawlen;
+        const char *cur;
+        size_t len;
+
+        if (c->raw_first) {
+            raw = c->tvals[i];
+            rawlen = c->tlens[i];
+        } else {
+            const struct isl_field *src = source_of(c, i, in);
+
+            raw = src ? src->value : "";
+            rawlen = src ? src->len : 0;
+        }
+        cur = raw;
+        len = rawlen;
         bool in_fbuf = false, rejected = false;
 
         for (const struct chain_step *s = f->first; s < f->end; s++) {
@@ -412,6 +427,7 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
         c->out[i].name = f->column;
         c->out[i].value = cur;
         c->out[i].len = len;
+        c->tcols[i] = f->column;
         c->tvals[i] = cur;
         c->tlens[i] = len;
         if (rejected)

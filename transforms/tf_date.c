@@ -72,6 +72,7 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
         c->to = datetime ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d";
     if (tf_time_check(c->to, true, &info, why, sizeof(why)) < 0)
         return tf_init_error(err, ".to: %s", why);
+    c->to_iso = strcmp(c->to, "%Y-%m-%d") == 0;
     if (datetime && c->timezone &&
         tf_zone_load(&c->zone, c->timezone, why, sizeof(why)) < 0)
         return tf_init_error(err, ".timezone: %s", why);
@@ -123,8 +124,25 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
                              tf_quote(q, sizeof(q), in, len));
     }
     isl_buf_reset(out);
-    if (tf_time_format(c->to, &tm, out) < 0)
+    if (c->to_iso && tm.year >= 0 && tm.year <= 9999) {
+        /* the usual output, written directly (what tf_time_format gives) */
+        char d[10] = {(char)('0' + tm.year / 1000),
+                      (char)('0' + tm.year / 100 % 10),
+                      (char)('0' + tm.year / 10 % 10),
+                      (char)('0' + tm.year % 10),
+                      '-',
+                      (char)('0' + tm.mon / 10),
+                      (char)('0' + tm.mon % 10),
+                      '-',
+                      (char)('0' + tm.day / 10),
+                      (char)('0' + tm.day % 10)};
+
+        if (isl_buf_add(out, d, sizeof(d)) < 0)
+            return tf_reject(st, err,
+                             "the result does not fit the value buffer");
+    } else if (tf_time_format(c->to, &tm, out) < 0) {
         return tf_reject(st, err, "the result does not fit the value buffer");
+    }
     if (out->len == len && memcmp(out->data, in, len) == 0) {
         isl_buf_reset(out);
         return TF_PASS;

@@ -20,6 +20,7 @@ struct tf_date_ctx {
     struct tf_zone zone;
     const char *fmts[TF_DATE_FORMATS]; /* the first formats of from */
     size_t nfrom;                      /* number of formats in from */
+    bool to_iso;                       /* to is "%Y-%m-%d" */
     char tried[240];                   /* "%m/%d/%Y, %Y-%m-%d" for messages */
 };
 

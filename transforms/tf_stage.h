@@ -155,6 +155,10 @@ struct tf_stage_type {
     /* Value stages: when the stage always passes (see tf_pass_if); copied
      * to each instance before init, which may change it. */
     struct tf_pass_if pass_if;
+
+    /* Value stages that read other fields through row (template): the
+     * chain then sets every field's raw value before running any stage. */
+    bool reads_row;
 };
 
 struct tf_stage {

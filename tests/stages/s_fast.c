@@ -483,9 +483,49 @@ static void test_pass_if(void)
     isl_buf_free(&out);
 }
 
+/* date: the direct %Y-%m-%d output against the general formatter (%F is
+ * the same format), over many dates and years 0-9999 */
+static void test_date_iso(void)
+{
+    struct tf_stage *fast =
+        s_new("{\"date\": {\"from\": [\"%m/%d/%Y\", \"%Y-%j\"], \"to\": "
+              "\"%Y-%m-%d\"}}",
+              TF_VALUE);
+    struct tf_stage *slow = s_new(
+        "{\"date\": {\"from\": [\"%m/%d/%Y\", \"%Y-%j\"], \"to\": \"%F\"}}",
+        TF_VALUE);
+    char in[40];
+    int bad = 0;
+
+    for (int r = 0; r < ROUNDS && bad < 5 && fast && slow; r++) {
+        char a[64], b[64];
+        int n = r % 3 ? snprintf(in, sizeof(in), "%02u/%02u/%04u", next(13),
+                                 next(32), next(10000))
+                      : snprintf(in, sizeof(in), "%04u-%03u", next(10000),
+                                 next(367));
+
+        (void)n;
+        snprintf(a, sizeof(a), "%s", s_apply(fast, in));
+        snprintf(b, sizeof(b), "%s", s_apply(slow, in));
+        if (strcmp(a, b) != 0 &&
+            !(strncmp(a, "<reject", 7) == 0 && strncmp(b, "<reject", 7) == 0)) {
+            fprintf(stderr, "  date %s: %s against %s\n", in, a, b);
+            bad++;
+        }
+    }
+    T_INTEQ(bad, 0);
+    s_free(fast);
+    s_free(slow);
+}
+
 TEST_LIST = {
-    {"trim", test_trim},         {"case", test_case},
-    {"collapse", test_collapse}, {"length", test_length},
-    {"email", test_email},       {"pass_if", test_pass_if},
-    {"pattern", test_pattern},   {NULL, NULL},
+    {"trim", test_trim},
+    {"case", test_case},
+    {"collapse", test_collapse},
+    {"length", test_length},
+    {"email", test_email},
+    {"pass_if", test_pass_if},
+    {"pattern", test_pattern},
+    {"date_iso", test_date_iso},
+    {NULL, NULL},
 };
