@@ -96,9 +96,18 @@ if [ -f bench/hr_feed.json ] && "$ISLOAD" help validate >/dev/null 2>&1; then
   echo
   echo "== validate: the HR feed's stages against the bare reader =="
   B=$(size "$CSV")
-  measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$CSV";  line CSV "reader: isload inspect --emit" "$B" "$S" "$R"; RT=$S
-  measure "$RUNS" "$ISLOAD" validate -q bench/hr_feed.json "$CSV" --emit /dev/null; line CSV "isload validate (HR feed stages)" "$B" "$S" "$R"
-  awk -v a="$S" -v b="$RT" 'BEGIN{printf "  stages cost %.0f%% of the reader time (target: at most 50%%)\n", 100*(a-b)/b}'
+  # interleaved, the fastest of each: other processes on the two cores
+  # then slow both alike instead of whichever ran during a burst
+  RT=""; VT=""
+  for _ in $(seq "$(( RUNS < 5 ? 5 : RUNS ))"); do
+    measure 1 "$ISLOAD" inspect --emit /dev/null "$CSV"
+    { [ -z "$RT" ] || awk -v a="$S" -v b="$RT" 'BEGIN{exit !(a<b)}'; } && { RT=$S; RR=$R; }
+    measure 1 "$ISLOAD" validate -q bench/hr_feed.json "$CSV" --emit /dev/null
+    { [ -z "$VT" ] || awk -v a="$S" -v b="$VT" 'BEGIN{exit !(a<b)}'; } && { VT=$S; VR=$R; }
+  done
+  line CSV "reader: isload inspect --emit" "$B" "$RT" "$RR"
+  line CSV "isload validate (HR feed stages)" "$B" "$VT" "$VR"
+  awk -v a="$VT" -v b="$RT" 'BEGIN{printf "  stages cost %.0f%% of the reader time (fastest of interleaved runs; target: at most 50%%)\n", 100*(a-b)/b}'
 
   echo
   echo "== validate memory: the unique-key index does not grow with the keys =="
