@@ -7,7 +7,10 @@
  * older than those of run i + 1 (only the two newest runs are ever
  * merged). A lookup therefore tries the table, then the runs newest
  * first, and within each the candidates by falling offset; the first
- * whose key bytes match is the newest record of the key.
+ * whose key bytes match is the newest record of the key. Keys of the
+ * ascending log were new when added, so their records are the oldest of
+ * their key: it comes last. The filter is asked first and answers most
+ * lookups of new keys alone. After an error the index can only be closed.
  */
 #include "isl_setup.h"
 #include "tf_keyidx.h"
@@ -16,8 +19,6 @@
 #include "isl_error.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
