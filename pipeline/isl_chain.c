@@ -18,8 +18,11 @@
  * Source lookup caches, per field, the input field index and name pointer
  * of the previous row: readers reuse name pointers, so the usual cost is
  * one pointer compare per field. Each field's value stages are flattened
- * at creation into (callback, instance) steps, so running a stage is one
- * indirect call with no lookups.
+ * at creation into (callback, instance, pass condition) steps, so running
+ * a stage is one indirect call with no lookups, and none for a value its
+ * declared condition (tf_pass_if) says it passes. Fields take their raw
+ * values in one pass with their stages, unless a stage reads the row
+ * (template), which must see the raw values of later fields.
  */
 #include "isl_setup.h"
 #include "isl_chain.h"
@@ -377,10 +380,9 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
     se.field[0] = se.rule[0] = se.msg[0] = '\0';
     for (size_t i = 0; i < c->nf; i++) {
         const struct chain_field *f = &c->cf[i];
-        const char *raw;
-        size_t rawlen;
-        const char *cur;
-        size_t len;
+        const char *raw, *cur;
+        size_t rawlen, len;
+        bool in_fbuf = false, rejected = false;
 
         if (c->raw_first) {
             raw = c->tvals[i];
@@ -393,7 +395,6 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
         }
         cur = raw;
         len = rawlen;
-        bool in_fbuf = false, rejected = false;
 
         for (const struct chain_step *s = f->first; s < f->end; s++) {
             /* stages reset out before writing: no reset needed here */
