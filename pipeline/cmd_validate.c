@@ -347,6 +347,9 @@ sink_fail:
     if (vd.io_error)
         fprintf(stderr, "isload validate: cannot write output: %s\n",
                 strerror(errno));
+    else if (err.code < 0 && err.code != ISL_EROW && err.msg[0])
+        fprintf(stderr, "isload validate: %s\n", /* the chain's own error */
+                isl_error_format(&err, line, sizeof(line)));
     else
         fprintf(stderr, "isload validate: out of memory\n");
     goto out;

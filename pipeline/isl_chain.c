@@ -17,18 +17,25 @@
  *
  * Source lookup caches, per field, the input field index and name pointer
  * of the previous row: readers reuse name pointers, so the usual cost is
- * one pointer compare per field.
+ * one pointer compare per field. Each field's value stages are flattened
+ * at creation into (callback, instance, pass condition) steps, so running
+ * a stage is one indirect call with no lookups, and none for a value its
+ * declared condition (tf_pass_if) says it passes. Fields take their raw
+ * values in one pass with their stages, unless a stage reads the row
+ * (template), which must see the raw values of later fields.
  */
 #include "isl_setup.h"
 #include "isl_chain.h"
 #include "isl_buf.h"
 #include "isl_error.h"
 #include "isl_feed.h"
+#include "tf_keyfile.h"
 #include "tf_stage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VALUE_CAP ((size_t)1 << 30)
 
@@ -37,9 +44,30 @@ struct reason_rec {
     size_t value_len;
 };
 
+typedef int (*value_fn)(struct tf_stage *st, const char *in, size_t len,
+                        struct isl_buf *out, const struct tf_row *row,
+                        struct isl_error *err);
+
+/* One value stage of one field, ready to call. */
+struct chain_step {
+    value_fn value;
+    struct tf_stage *st;
+    struct tf_pass_if pass_if; /* when the call can be skipped */
+};
+
+/* A feed field as the hot loop needs it. */
+struct chain_field {
+    const char *column;
+    bool required;
+    const struct chain_step *first, *end; /* its steps in c->steps */
+};
+
 struct isl_chain {
     const struct isl_feed *feed;
     size_t nf;
+    bool raw_first;         /* a value stage reads the row: raw values first */
+    struct chain_field *cf; /* per feed field */
+    struct chain_step *steps; /* every field's value stages, in order */
 
     size_t *src_idx;        /* cached input index per field */
     const char **src_name;  /* name pointer at that index */
@@ -74,7 +102,7 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
                   struct isl_error *err)
 {
     struct isl_chain *c = calloc(1, sizeof(*c));
-    size_t nf = feed->nfields;
+    size_t nf = feed->nfields, nsteps = 0;
 
     *out = NULL;
     if (!c)
@@ -85,23 +113,47 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
     c->src_name = calloc(nf + 1, sizeof(*c->src_name));
     c->fbuf = calloc(nf + 1, sizeof(*c->fbuf));
     c->columns = calloc(nf + 1, sizeof(*c->columns));
-    if (!c->src_idx || !c->src_name || !c->fbuf || !c->columns) {
+    c->cf = calloc(nf + 1, sizeof(*c->cf));
+    for (size_t i = 0; i < nf; i++)
+        nsteps += feed->fields[i].nstages;
+    c->steps = calloc(nsteps + 1, sizeof(*c->steps));
+    if (!c->src_idx || !c->src_name || !c->fbuf || !c->columns || !c->cf ||
+        !c->steps) {
         isl_chain_free(c);
         return nomem(err);
     }
+    nsteps = 0;
     for (size_t i = 0; i < nf; i++) {
+        const struct isl_feed_field *f = &feed->fields[i];
+
         isl_buf_init(&c->fbuf[i], VALUE_CAP);
-        c->columns[i] = feed->fields[i].column;
+        c->columns[i] = f->column;
+        c->cf[i].column = f->column;
+        c->cf[i].required = f->required;
+        c->cf[i].first = c->steps + nsteps;
+        for (size_t k = 0; k < f->nstages; k++) {
+            c->steps[nsteps].value = f->stages[k]->type->value;
+            c->steps[nsteps].st = f->stages[k];
+            c->steps[nsteps].pass_if = f->stages[k]->pass_if;
+            c->raw_first |= f->stages[k]->type->reads_row;
+            nsteps++;
+        }
+        c->cf[i].end = c->steps + nsteps;
     }
     isl_buf_init(&c->scratch, VALUE_CAP);
     isl_buf_init(&c->text, VALUE_CAP);
     isl_buf_init(&c->spillbuf, VALUE_CAP);
-    if (feed->has_deferred) {
-        c->spill = tmpfile();
-        if (!c->spill) {
+    if (feed->has_deferred) { /* in $TMPDIR, like the key index's files */
+        int fd = tf_tmpfile_fd(err);
+
+        if (fd >= 0 && !(c->spill = fdopen(fd, "w+"))) {
+            close(fd);
+            fd = isl_error_set(err, ISL_EIO, "chain",
+                               "cannot create a temporary spill file");
+        }
+        if (fd < 0) { /* err says why */
             isl_chain_free(c);
-            return isl_error_set(err, ISL_EIO, "chain",
-                                 "cannot create a temporary spill file");
+            return ISL_EIO;
         }
     }
     *out = c;
@@ -145,15 +197,13 @@ int isl_chain_check_columns(struct isl_chain *c, const char *input,
     return rc;
 }
 
-/* Find the input field for feed field i; NULL when absent. */
-static const struct isl_field *source_of(struct isl_chain *c, size_t i,
-                                         const struct isl_row *in)
+/* source_of's slow path: compare names, remember where it was found. */
+static const struct isl_field *source_lookup(struct isl_chain *c, size_t i,
+                                             const struct isl_row *in)
 {
     size_t k = c->src_idx[i];
     const char *want = c->feed->fields[i].source;
 
-    if (k < in->n && in->fields[k].name == c->src_name[i])
-        return &in->fields[k];
     if (k < in->n && strcmp(in->fields[k].name, want) == 0) {
         c->src_name[i] = in->fields[k].name;
         return &in->fields[k];
@@ -165,6 +215,17 @@ static const struct isl_field *source_of(struct isl_chain *c, size_t i,
             return &in->fields[k];
         }
     return NULL;
+}
+
+/* Find the input field for feed field i; NULL when absent. */
+static inline const struct isl_field *source_of(struct isl_chain *c, size_t i,
+                                                const struct isl_row *in)
+{
+    size_t k = c->src_idx[i];
+
+    if (k < in->n && in->fields[k].name == c->src_name[i])
+        return &in->fields[k];
+    return source_lookup(c, i, in);
 }
 
 static size_t add_text(struct isl_chain *c, const char *s, size_t n)
@@ -285,47 +346,65 @@ static int stage_reason(struct isl_chain *c, const struct tf_stage *st,
                       se->msg[0] ? se->msg : "rejected", value, len);
 }
 
-/* Steps 1-3: the staging row into c->out_row. */
+/* Steps 1-3: the staging row into c->out_row; *tr views it. */
 static int build_staging(struct isl_chain *c, const struct isl_row *in,
-                         struct isl_error *err)
+                         struct tf_row *tr, struct isl_error *err)
 {
     const struct isl_feed *feed = c->feed;
     size_t n = c->nf;
-    struct tf_row tr;
     size_t bytes = 0;
+    struct isl_error se;
     int rc;
 
     if (grow_out(c, c->nf + (feed->passthrough ? in->n : 0) + 1) < 0)
         return nomem(err);
-    /* raw values first, so template stages can see later fields too */
-    for (size_t i = 0; i < c->nf; i++) {
+    /* raw values first when a stage reads the row (template), so it can
+     * see later fields too; else each field fetches its own below */
+    for (size_t i = 0; c->raw_first && i < c->nf; i++) {
         const struct isl_field *src = source_of(c, i, in);
 
-        c->out[i].name = feed->fields[i].column;
-        c->out[i].value = src ? src->value : "";
-        c->out[i].len = src ? src->len : 0;
+        c->tcols[i] = c->cf[i].column;
+        c->tvals[i] = src ? src->value : "";
+        c->tlens[i] = src ? src->len : 0;
     }
+    tr->n = c->nf;
+    tr->columns = c->tcols;
+    tr->values = c->tvals;
+    tr->lens = c->tlens;
+    tr->file = in->pos.file;
+    tr->line = in->pos.line;
     c->out_row.pos = in->pos;
     c->out_row.fields = c->out;
     c->out_row.n = c->nf;
-    tr = view(c, &c->out_row);
 
+    se.field[0] = se.rule[0] = se.msg[0] = '\0';
     for (size_t i = 0; i < c->nf; i++) {
-        const struct isl_feed_field *f = &feed->fields[i];
-        const char *raw = c->out[i].value;
-        size_t rawlen = c->out[i].len;
-        const char *cur = raw;
-        size_t len = rawlen;
+        const struct chain_field *f = &c->cf[i];
+        const char *raw, *cur;
+        size_t rawlen, len;
         bool in_fbuf = false, rejected = false;
 
-        for (size_t k = 0; k < f->nstages && !rejected; k++) {
-            struct tf_stage *st = f->stages[k];
-            struct isl_buf *dst = in_fbuf ? &c->scratch : &c->fbuf[i];
-            struct isl_error se;
+        if (c->raw_first) {
+            raw = c->tvals[i];
+            rawlen = c->tlens[i];
+        } else {
+            const struct isl_field *src = source_of(c, i, in);
 
-            isl_buf_reset(dst);
-            se.field[0] = se.rule[0] = se.msg[0] = '\0';
-            rc = st->type->value(st, cur, len, dst, &tr, &se);
+            raw = src ? src->value : "";
+            rawlen = src ? src->len : 0;
+        }
+        cur = raw;
+        len = rawlen;
+
+        for (const struct chain_step *s = f->first; s < f->end; s++) {
+            /* stages reset out before writing: no reset needed here */
+            struct isl_buf *dst = in_fbuf ? &c->scratch : &c->fbuf[i];
+
+            if (s->pass_if.set && tf_passes(&s->pass_if, cur, len))
+                continue; /* a value the stage always passes */
+            rc = s->value(s->st, cur, len, dst, tr, &se);
+            if (rc == TF_PASS)
+                continue;
             if (rc == TF_CHANGED) {
                 if (!dst->data && isl_buf_reserve(dst, 0) < 0)
                     return nomem(err);
@@ -334,36 +413,42 @@ static int build_staging(struct isl_chain *c, const struct isl_row *in,
                 if (in_fbuf)
                     swap_bufs(&c->scratch, &c->fbuf[i]);
                 in_fbuf = true;
-            } else if (rc == TF_REJECT) {
-                if (stage_reason(c, st, f->column, &se, raw, rawlen) < 0)
-                    return nomem(err);
-                rejected = true;
-            } else if (rc != TF_PASS) {
-                return isl_error_set(err, ISL_ECONFIG, "chain",
-                                     "stage %s returned %d", st->type->name,
-                                     rc);
+                continue;
             }
+            if (rc != TF_REJECT)
+                return isl_error_set(err, ISL_ECONFIG, "chain",
+                                     "stage %s returned %d", s->st->type->name,
+                                     rc);
+            if (stage_reason(c, s->st, f->column, &se, raw, rawlen) < 0)
+                return nomem(err);
+            se.field[0] = se.rule[0] = se.msg[0] = '\0';
+            rejected = true; /* no more checks on this field */
+            break;
         }
+        c->out[i].name = f->column;
         c->out[i].value = cur;
         c->out[i].len = len;
-        tr.values[i] = cur;
-        tr.lens[i] = len;
+        c->tcols[i] = f->column;
+        c->tvals[i] = cur;
+        c->tlens[i] = len;
         if (rejected)
             continue;
-        if (f->required && len == 0) {
-            char msg[300];
+        if (len == 0) {
+            if (f->required) {
+                char msg[300];
 
-            if (!source_of(c, i, in))
-                snprintf(msg, sizeof(msg),
-                         "required field '%.200s' is "
-                         "missing",
-                         f->source);
-            else
-                snprintf(msg, sizeof(msg), "required value is empty");
-            if (add_reason(c, f->column, "required", msg, raw, rawlen) < 0)
-                return nomem(err);
-        } else if (!feed->allow_null && len == 4 &&
-                   memcmp(cur, "NULL", 4) == 0) {
+                if (!source_of(c, i, in))
+                    snprintf(msg, sizeof(msg),
+                             "required field '%.200s' is "
+                             "missing",
+                             feed->fields[i].source);
+                else
+                    snprintf(msg, sizeof(msg), "required value is empty");
+                if (add_reason(c, f->column, "required", msg, raw, rawlen) < 0)
+                    return nomem(err);
+            }
+        } else if (len == 4 && memcmp(cur, "NULL", 4) == 0 &&
+                   !feed->allow_null) {
             if (add_reason(c, f->column, "null",
                            "the literal NULL clears the target field in "
                            "ServiceNow (set allow_null to send it)",
@@ -473,19 +558,20 @@ int isl_chain_push(struct isl_chain *c, const struct isl_row *in,
                    const struct isl_chain_sink *sink, struct isl_error *err)
 {
     const struct isl_feed *feed = c->feed;
+    struct tf_row tr;
     int rc;
 
     c->nreasons = 0;
     isl_buf_reset(&c->text);
-    if ((rc = build_staging(c, in, err)) < 0)
+    if ((rc = build_staging(c, in, &tr, err)) < 0)
         return rc;
     if (c->nreasons)
         return deliver(c, in, sink, TF_REJECT);
 
     c->row_id++;
     if (feed->nrow_stages) {
-        struct tf_row tr = view(c, &c->out_row);
-
+        if (c->out_row.n != tr.n) /* passthrough fields too */
+            tr = view(c, &c->out_row);
         for (size_t k = 0; k < feed->nrow_stages; k++) {
             struct tf_stage *st = feed->row_stages[k];
             struct isl_error se;
@@ -502,6 +588,9 @@ int isl_chain_push(struct isl_chain *c, const struct isl_row *in,
                 if (stage_reason(c, st, "", &se, "", 0) < 0)
                     return nomem(err);
                 return deliver(c, in, sink, rc);
+            } else if (rc < 0) { /* the stage failed (I/O): stop the run */
+                return isl_error_set(err, rc, st->type->name, "%s",
+                                     se.msg[0] ? se.msg : "failed");
             } else if (rc != TF_PASS) {
                 return isl_error_set(err, ISL_ECONFIG, "chain",
                                      "stage %s returned %d", st->type->name,
@@ -665,13 +754,20 @@ int isl_chain_finish(struct isl_chain *c, const struct isl_chain_sink *sink,
             if (!st->type->finish)
                 continue;
             se.field[0] = se.rule[0] = se.msg[0] = '\0';
-            if (st->type->finish(st, row_id, &tr, &se) == TF_REJECT) {
+            rc = st->type->finish(st, row_id, &tr, &se);
+            if (rc < 0) { /* the stage failed (I/O): stop the run */
+                rc = isl_error_set(err, rc, st->type->name, "%s",
+                                   se.msg[0] ? se.msg : "failed");
+                goto out;
+            }
+            if (rc == TF_REJECT) {
                 if (stage_reason(c, st, "", &se, "", 0) < 0) {
                     rc = nomem(err);
                     goto out;
                 }
                 kind = TF_REJECT;
             }
+            rc = 0;
         }
         if ((rc = deliver(c, &in, sink, kind)) < 0)
             break;
@@ -695,6 +791,8 @@ void isl_chain_free(struct isl_chain *c)
     free(c->src_idx);
     free(c->src_name);
     free(c->columns);
+    free(c->cf);
+    free(c->steps);
     isl_buf_free(&c->scratch);
     isl_buf_free(&c->text);
     isl_buf_free(&c->spillbuf);

@@ -14,6 +14,7 @@
 #include "isl_jsonw.h"
 #include "isl_loader.h"
 #include "isl_row.h"
+#include "tf_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,26 @@ static int add_field(struct isl_report *r, const char *name)
     return 0;
 }
 
+/* The statistics of field `name`, found or added; NULL when out of
+ * memory. It is remembered under name's pointer when it sits at i. */
+static struct field_stats *find_field(struct isl_report *r, size_t i,
+                                      const char *name)
+{
+    struct field_stats *s = NULL;
+
+    if (i < r->nfields && strcmp(r->fields[i].name, name) == 0) {
+        s = &r->fields[i];
+        s->seen = name;
+        return s;
+    }
+    for (size_t k = 0; k < r->nfields; k++)
+        if (strcmp(r->fields[k].name, name) == 0)
+            return &r->fields[k];
+    if (add_field(r, name) < 0)
+        return NULL;
+    return &r->fields[r->nfields - 1];
+}
+
 int isl_report_new(struct isl_report **out, const struct isl_report_info *info,
                    const char *const *columns, size_t ncolumns,
                    struct isl_error *err)
@@ -114,20 +135,52 @@ int isl_report_new(struct isl_report **out, const struct isl_report_info *info,
     return 0;
 }
 
+/* The n < 8 bytes at s, zero-padded, without reading past s + n. */
+static inline uint64_t load_part(const char *s, size_t n)
+{
+    uint64_t w = 0;
+    size_t at = 0;
+
+    if (n & 4) {
+        uint32_t v;
+
+        memcpy(&v, s, 4);
+        w = v;
+        at = 4;
+    }
+    if (n & 2) {
+        uint16_t v;
+
+        memcpy(&v, s + at, 2);
+        w |= (uint64_t)v << (8 * at);
+        at += 2;
+    }
+    if (n & 1)
+        w |= (uint64_t)(unsigned char)s[at] << (8 * at);
+    return w;
+}
+
+/* Number of bytes 10xxxxxx in the word w (0 bytes count as none). */
+static inline size_t continuations(uint64_t w)
+{
+    w = (w >> 7) & ~(w >> 6) & 0x0101010101010101ULL;
+    /* each byte is 0 or 1: the multiply sums them in the top byte */
+    return (size_t)((w * 0x0101010101010101ULL) >> 56);
+}
+
+/* UTF-8 code points in s[0..n): the bytes that are not 10xxxxxx. */
 static size_t utf8_chars(const char *s, size_t n)
 {
-    size_t c = 0, i = 0;
+    size_t c = n, i = 0;
 
-    for (; i + 8 <= n; i += 8) { /* a word at a time: count 10xxxxxx */
+    for (; i + 8 <= n; i += 8) { /* a word at a time */
         uint64_t w;
 
         memcpy(&w, s + i, 8);
-        w = (w >> 7) & ~(w >> 6) & 0x0101010101010101ULL;
-        /* each byte is 0 or 1: the multiply sums them in the top byte */
-        c += 8 - (size_t)((w * 0x0101010101010101ULL) >> 56);
+        c -= continuations(w);
     }
-    for (; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    if (i < n)
+        c -= continuations(load_part(s + i, n - i));
     return c;
 }
 
@@ -139,35 +192,29 @@ void isl_report_accept(struct isl_report *r, const struct isl_verdict *v)
     r->valid++;
     for (size_t i = 0; i < out->n; i++) {
         const struct isl_field *f = &out->fields[i];
-        struct field_stats *s = NULL;
+        struct field_stats *s;
+        uint64_t hash, any;
         size_t len;
 
         /* chains reuse their name pointers: usually one pointer compare */
-        if (i < r->nfields && (r->fields[i].seen == f->name ||
-                               strcmp(r->fields[i].name, f->name) == 0)) {
+        if (i < r->nfields && r->fields[i].seen == f->name) {
             s = &r->fields[i];
-            s->seen = f->name;
-        } else {
-            for (size_t k = 0; k < r->nfields && !s; k++)
-                if (strcmp(r->fields[k].name, f->name) == 0)
-                    s = &r->fields[k];
-            if (!s) {
-                if (add_field(r, f->name) < 0)
-                    continue;
-                s = &r->fields[r->nfields - 1];
-            }
+        } else if (!(s = find_field(r, i, f->name))) {
+            continue; /* out of memory: the field goes unreported */
         }
         if (f->len == 0) {
             s->empty++;
             continue;
         }
         s->filled++;
-        len = utf8_chars(f->value, f->len);
+        /* one pass: the hash, and whether any byte is not ASCII */
+        hash = tf_hash64_any(f->value, f->len, &any);
+        len = any & TF_HIGHS ? utf8_chars(f->value, f->len) : f->len;
         if (len < s->min_len)
             s->min_len = len;
         if (len > s->max_len)
             s->max_len = len;
-        isl_hll_add(&s->hll, f->value, f->len);
+        isl_hll_add_hash(&s->hll, hash);
     }
 }
 

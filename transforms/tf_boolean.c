@@ -84,7 +84,8 @@ static bool listed_cached(const struct words *ws, const json_t *list,
     if (!ws->all)
         return listed(list, dflt, in, len, insensitive);
     for (size_t i = 0; i < ws->n; i++)
-        if (tf_ascii_eq(in, len, ws->w[i], ws->len[i], insensitive))
+        if (ws->len[i] == len &&
+            tf_ascii_eq(in, len, ws->w[i], len, insensitive))
             return true;
     return false;
 }
@@ -131,9 +132,13 @@ static int boolean_value(struct tf_stage *st, const char *in, size_t len,
     if (!res)
         return tf_reject(st, err, "%s is not a true or false word",
                          tf_quote(q, sizeof(q), in, len));
-    if (strlen(res) == len && memcmp(res, in, len) == 0)
-        return TF_PASS;
-    return tf_emit(st, out, res, strlen(res), err);
+    {
+        size_t rlen = res[0] == 't' ? 4 : 5; /* "true" or "false" */
+
+        if (rlen == len && memcmp(res, in, len) == 0)
+            return TF_PASS;
+        return tf_emit(st, out, res, rlen, err);
+    }
 }
 
 const struct tf_stage_type tf_boolean = {

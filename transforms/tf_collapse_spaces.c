@@ -18,6 +18,20 @@ static int collapse_value(struct tf_stage *st, const char *in, size_t len,
     size_t i, n;
 
     (void)row;
+    /* fastest path, a word at a time: no byte that could start a space
+     * (every space byte is <= 0x20, U+00A0 starts with 0xC2) */
+    for (i = 0;; i += 8) {
+        uint64_t w;
+
+        if (i + 8 <= len)
+            w = tf_load8(in + i);
+        else if (i < len) /* the padding bytes as 0xFF: not a space */
+            w = tf_load_part(in + i, len - i) | (~0ULL << (8 * (len - i)));
+        else
+            return TF_PASS;
+        if (tf_has_less(w, 0x21) || tf_has_less(w ^ (TF_ONES * 0xC2), 1))
+            break;
+    }
     /* fast path: a run is only a change when it is not one plain space */
     for (i = 0; i < len && !change; i += n ? n : 1) {
         n = tf_space_at(in, len, i);

@@ -43,7 +43,8 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
     size_t n = 0;
 
     c->datetime = datetime;
-    for (size_t i = 0; i < from_count(c); i++) {
+    c->nfrom = from_count(c);
+    for (size_t i = 0; i < c->nfrom; i++) {
         const char *f = from_at(c, i);
         const char *idx = c->from && json_is_array(c->from) ? "[" : "";
 
@@ -61,6 +62,8 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
                 return tf_init_error(err, ".from[%zu]: %s", i, why);
             return tf_init_error(err, ".from: %s", why);
         }
+        if (i < TF_DATE_FORMATS)
+            c->fmts[i] = f;
         if (n < sizeof(c->tried))
             n += (size_t)snprintf(c->tried + n, sizeof(c->tried) - n, "%s%s",
                                   i ? ", " : "", f);
@@ -69,6 +72,7 @@ int tf_date_init_common(struct tf_stage *st, bool datetime,
         c->to = datetime ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d";
     if (tf_time_check(c->to, true, &info, why, sizeof(why)) < 0)
         return tf_init_error(err, ".to: %s", why);
+    c->to_iso = strcmp(c->to, "%Y-%m-%d") == 0;
     if (datetime && c->timezone &&
         tf_zone_load(&c->zone, c->timezone, why, sizeof(why)) < 0)
         return tf_init_error(err, ".timezone: %s", why);
@@ -80,7 +84,7 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
                   struct isl_error *err)
 {
     const struct tf_date_ctx *c = st->ctx;
-    size_t i, n = from_count(c);
+    size_t i, n = c->nfrom;
     char q[TF_QUOTE_MAX + 8];
     struct tf_tm tm;
 
@@ -88,7 +92,8 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
     if (len == 0)
         return TF_PASS;
     for (i = 0; i < n; i++)
-        if (tf_time_parse(from_at(c, i), in, len, &tm))
+        if (tf_time_parse(i < TF_DATE_FORMATS ? c->fmts[i] : from_at(c, i), in,
+                          len, &tm))
             break;
     if (i == n)
         return tf_reject(st, err, "%s is not a valid %s (tried %s)",
@@ -119,8 +124,25 @@ int tf_date_value(struct tf_stage *st, const char *in, size_t len,
                              tf_quote(q, sizeof(q), in, len));
     }
     isl_buf_reset(out);
-    if (tf_time_format(c->to, &tm, out) < 0)
+    if (c->to_iso && tm.year >= 0 && tm.year <= 9999) {
+        /* the usual output, written directly (what tf_time_format gives) */
+        char d[10] = {(char)('0' + tm.year / 1000),
+                      (char)('0' + tm.year / 100 % 10),
+                      (char)('0' + tm.year / 10 % 10),
+                      (char)('0' + tm.year % 10),
+                      '-',
+                      (char)('0' + tm.mon / 10),
+                      (char)('0' + tm.mon % 10),
+                      '-',
+                      (char)('0' + tm.day / 10),
+                      (char)('0' + tm.day % 10)};
+
+        if (isl_buf_add(out, d, sizeof(d)) < 0)
+            return tf_reject(st, err,
+                             "the result does not fit the value buffer");
+    } else if (tf_time_format(c->to, &tm, out) < 0) {
         return tf_reject(st, err, "the result does not fit the value buffer");
+    }
     if (out->len == len && memcmp(out->data, in, len) == 0) {
         isl_buf_reset(out);
         return TF_PASS;

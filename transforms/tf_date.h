@@ -10,13 +10,18 @@
 
 #include <jansson.h>
 
+#define TF_DATE_FORMATS 16
+
 struct tf_date_ctx {
     json_t *from;         /* input formats, tried in order */
     const char *to;       /* output format */
     const char *timezone; /* datetime: source zone (IANA), default UTC */
     bool datetime;        /* convert to UTC, default output with time */
     struct tf_zone zone;
-    char tried[240]; /* "%m/%d/%Y, %Y-%m-%d" for messages */
+    const char *fmts[TF_DATE_FORMATS]; /* the first formats of from */
+    size_t nfrom;                      /* number of formats in from */
+    bool to_iso;                       /* to is "%Y-%m-%d" */
+    char tried[240];                   /* "%m/%d/%Y, %Y-%m-%d" for messages */
 };
 
 /* init for both; datetime selects the datetime defaults. */

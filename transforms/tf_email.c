@@ -17,29 +17,41 @@
 
 static const struct tf_option email_options[] = {{.help = NULL}};
 
-/* One of ()<>[],;:\" (what strchr on that list found, without its
- * NUL: ch is never 0 here). */
-static inline bool not_in_local(unsigned char ch)
+enum {
+    LOCAL_BAD = 1, /* space, control or ()<>[],;:\" */
+    DOMAIN_OK = 2, /* letter, digit, hyphen or non-ASCII */
+    DOMAIN_UP = 4, /* A-Z: the domain is written in lower case */
+};
+
+/* A class per byte, built once at init: one lookup per character. */
+struct email_ctx {
+    uint8_t cls[256];
+};
+
+static int email_init(struct tf_stage *st, const json_t *opts,
+                      const char *column, struct isl_error *err)
 {
-    switch (ch) {
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case '[':
-    case ']':
-    case ',':
-    case ';':
-    case ':':
-    case '\\':
-    case '"':
-        return true;
-    default:
-        return false;
+    struct email_ctx *c = st->ctx;
+
+    (void)opts;
+    (void)column;
+    (void)err;
+    for (int ch = 0; ch < 256; ch++) {
+        uint8_t k = 0;
+
+        if (ch <= 0x20 || ch == 0x7f || (ch && strchr("()<>[],;:\\\"", ch)))
+            k |= LOCAL_BAD;
+        if (ch >= 0x80 || (ch >= 'a' && ch <= 'z') ||
+            (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-')
+            k |= DOMAIN_OK;
+        if (ch >= 'A' && ch <= 'Z')
+            k |= DOMAIN_UP;
+        c->cls[ch] = k;
     }
+    return 0;
 }
 
-static const char *check_local(const char *s, size_t n)
+static const char *check_local(const uint8_t *cls, const char *s, size_t n)
 {
     if (n == 0)
         return "nothing before the @";
@@ -50,7 +62,7 @@ static const char *check_local(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        if (ch <= 0x20 || ch == 0x7f || not_in_local(ch))
+        if (cls[ch] & LOCAL_BAD)
             return "a space or a character not allowed in an address";
         if (ch == '.' && s[i + 1] == '.')
             return "two dots in a row";
@@ -58,20 +70,22 @@ static const char *check_local(const char *s, size_t n)
     return NULL;
 }
 
-static const char *check_domain(const char *s, size_t n)
+/* Check the domain; *upper tells whether it has an A-Z letter. */
+static const char *check_domain(const uint8_t *cls, const char *s, size_t n,
+                                bool *upper)
 {
     size_t labels = 0, start = 0;
+    unsigned seen = 0;
 
     if (n == 0)
         return "nothing after the @";
     for (size_t i = 0; i <= n; i++) {
         if (i < n && s[i] != '.') {
-            unsigned char ch = (unsigned char)s[i];
+            unsigned k = cls[(unsigned char)s[i]];
 
-            if (!(ch >= 0x80 || (ch >= 'a' && ch <= 'z') ||
-                  (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '-'))
+            if (!(k & DOMAIN_OK))
                 return "a character not allowed in a domain";
+            seen |= k;
             continue;
         }
         if (i == start)
@@ -83,6 +97,7 @@ static const char *check_domain(const char *s, size_t n)
     }
     if (labels < 2)
         return "no dot in the domain";
+    *upper = (seen & DOMAIN_UP) != 0;
     return NULL;
 }
 
@@ -90,10 +105,12 @@ static int email_value(struct tf_stage *st, const char *in, size_t len,
                        struct isl_buf *out, const struct tf_row *row,
                        struct isl_error *err)
 {
+    const struct email_ctx *c = st->ctx;
     const char *at = len ? memchr(in, '@', len) : NULL;
     char q[TF_QUOTE_MAX + 8];
     const char *why;
-    size_t local, i;
+    bool upper = false;
+    size_t local;
     int rc;
 
     (void)row;
@@ -107,19 +124,16 @@ static int email_value(struct tf_stage *st, const char *in, size_t len,
         why = "more than one @";
     else if (len > 254)
         why = "longer than 254 characters";
-    else if (!(why = check_local(in, local)))
-        why = check_domain(at + 1, len - local - 1);
+    else if (!(why = check_local(c->cls, in, local)))
+        why = check_domain(c->cls, at + 1, len - local - 1, &upper);
     if (why)
         return tf_reject(st, err, "%s is not an e-mail address (%s)",
                          tf_quote(q, sizeof(q), in, len), why);
-    for (i = local + 1; i < len; i++)
-        if (in[i] >= 'A' && in[i] <= 'Z')
-            break;
-    if (i == len)
+    if (!upper)
         return TF_PASS;
     rc = tf_emit(st, out, in, len, err);
     if (rc == TF_CHANGED)
-        for (i = local + 1; i < len; i++)
+        for (size_t i = local + 1; i < len; i++)
             out->data[i] = tf_ascii_lower(out->data[i]);
     return rc;
 }
@@ -129,6 +143,7 @@ const struct tf_stage_type tf_email = {
     .kind = TF_VALUE,
     .summary = "check e-mail address syntax and lower-case the domain",
     .options = email_options,
-    .ctx_size = 0,
+    .ctx_size = sizeof(struct email_ctx),
+    .init = email_init,
     .value = email_value,
 };

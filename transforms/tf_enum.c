@@ -75,9 +75,18 @@ static int enum_value(struct tf_stage *st, const char *in, size_t len,
     if (len == 0)
         return TF_PASS;
     for (size_t i = 0; i < count; i++) {
-        const char *v = i < ENUM_CACHED ? c->v[i] : tf_list_get(c->values, i);
-        size_t vlen = i < ENUM_CACHED ? c->vlen[i] : strlen(v);
+        const char *v;
+        size_t vlen;
 
+        if (i < ENUM_CACHED) {
+            if (c->vlen[i] != len)
+                continue;
+            v = c->v[i];
+            vlen = len;
+        } else {
+            v = tf_list_get(c->values, i);
+            vlen = strlen(v);
+        }
         if (!tf_ascii_eq(in, len, v, vlen, c->insensitive))
             continue;
         if (memcmp(in, v, len) == 0)

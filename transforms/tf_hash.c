@@ -9,6 +9,7 @@
 #include "isl_setup.h"
 #include "tf_hash.h"
 #include "isl_error.h"
+#include "tf_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,35 +22,9 @@ struct tf_hash_chunk {
     char data[];
 };
 
-static inline uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 static uint64_t hash_bytes(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    uint64_t h =
-        0x9e3779b97f4a7c15ULL ^ ((uint64_t)len * 0xff51afd7ed558ccdULL);
-    uint64_t w;
-
-    for (; len >= 8; len -= 8, p += 8) { /* a word at a time */
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-        h ^= h >> 29;
-    }
-    if (len) { /* the tail, as one zero-padded word */
-        w = 0;
-        memcpy(&w, p, len);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-        h ^= h >> 29;
-    }
-    return mix(h);
+    return tf_hash64(s, len);
 }
 
 void tf_hash_init(struct tf_hash *h)

@@ -22,7 +22,25 @@ static bool word_byte(char c)
  */
 static bool case_unchanged(const char *in, size_t len, bool upper)
 {
-    for (size_t i = 0; i < len;) {
+    unsigned lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+    size_t i = 0;
+
+    /* all-ASCII words first: only the letters of the other case matter */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = tf_load8(in + i);
+
+        if (w & TF_HIGHS)
+            break;
+        if (tf_bytes_in(w, lo, hi))
+            return false;
+    }
+    if (i + 8 > len && i < len) {
+        uint64_t w = tf_load_part(in + i, len - i);
+
+        if (!(w & TF_HIGHS))
+            return !tf_bytes_in(w, lo, hi);
+    }
+    while (i < len) {
         unsigned char c = (unsigned char)in[i];
 
         if (c < 0x80) {

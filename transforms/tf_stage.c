@@ -252,6 +252,7 @@ int tf_stage_new(struct tf_stage **out, const json_t *spec, enum tf_kind want,
     st->type = t;
     st->column = column;
     st->deferred = t->finish != NULL;
+    st->pass_if = t->pass_if;
     if ((rc = check_options(t, sp, opts, st->ctx, err)) < 0)
         goto fail;
     if (t->init && (rc = t->init(st, opts, column, err)) < 0) {

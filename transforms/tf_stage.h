@@ -78,6 +78,35 @@ struct tf_row {
     uint64_t line;
 };
 
+/*
+ * A condition under which a value stage always returns TF_PASS, declared
+ * by the stage (its type, refined by init): the chain skips the call for
+ * values that meet it, without looking at more than the value's length
+ * and end bytes. It must be sufficient, never a guess:
+ * tests/stages/s_fast.c checks each declaration against its stage.
+ */
+struct tf_pass_if {
+    bool set;        /* the stage declared a condition */
+    bool plain_ends; /* first and last byte neither an ASCII space nor
+                        part of U+00A0: > 0x20, first != 0xC2, last != 0xA0 */
+    size_t max_len;  /* at most this many bytes (SIZE_MAX: any) */
+};
+
+/* Whether s[0..len) meets the stage's condition (p->set). */
+static inline bool tf_passes(const struct tf_pass_if *p, const char *s,
+                             size_t len)
+{
+    if (len > p->max_len)
+        return false;
+    if (p->plain_ends && len) {
+        unsigned char first = (unsigned char)s[0];
+        unsigned char last = (unsigned char)s[len - 1];
+
+        return first > 0x20 && first != 0xC2 && last > 0x20 && last != 0xA0;
+    }
+    return true;
+}
+
 struct tf_stage_type {
     const char *name;    /* as written in feeds: "trim", "date", ... */
     enum tf_kind kind;   /* value or row stage */
@@ -95,7 +124,9 @@ struct tf_stage_type {
     int (*init)(struct tf_stage *st, const json_t *opts, const char *column,
                 struct isl_error *err);
 
-    /* Value stages: in[0..len) -> TF_PASS / TF_CHANGED (out) / TF_REJECT. */
+    /* Value stages: in[0..len) -> TF_PASS / TF_CHANGED (out) / TF_REJECT.
+     * out may hold an earlier value: reset it before writing (tf_emit
+     * does). */
     int (*value)(struct tf_stage *st, const char *in, size_t len,
                  struct isl_buf *out, const struct tf_row *row,
                  struct isl_error *err);
@@ -120,6 +151,14 @@ struct tf_stage_type {
                   const struct tf_row *row, struct isl_error *err);
 
     void (*close)(struct tf_stage *st); /* free what init made; NULL ok */
+
+    /* Value stages: when the stage always passes (see tf_pass_if); copied
+     * to each instance before init, which may change it. */
+    struct tf_pass_if pass_if;
+
+    /* Value stages that read other fields through row (template): the
+     * chain then sets every field's raw value before running any stage. */
+    bool reads_row;
 };
 
 struct tf_stage {
@@ -131,6 +170,7 @@ struct tf_stage {
     bool deferred;      /* this instance needs finish() (and the spill):
                            tf_stage_new sets it to type->finish != NULL and
                            init may clear it (unique with keep=first) */
+    struct tf_pass_if pass_if; /* type->pass_if, as init left it */
 };
 
 /* Find a stage type by name; NULL if none. */

@@ -157,4 +157,5 @@ const struct tf_stage_type tf_template = {
     .init = template_init,
     .value = template_value,
     .close = template_close,
+    .reads_row = true,
 };

@@ -331,9 +331,12 @@ bool tf_time_parse(const char *fmt, const char *s, size_t len, struct tf_tm *tm)
     tm->year = ps.year;
     tm->mon = ps.mon;
     tm->day = ps.day;
-    tm->yday = (int)(tf_days_from_civil(ps.year, ps.mon, ps.day) -
-                     tf_days_from_civil(ps.year, 1, 1)) +
-               1;
+    {
+        static const int before[12] = {0,   31,  59,  90,  120, 151,
+                                       181, 212, 243, 273, 304, 334};
+
+        tm->yday = before[ps.mon - 1] + ps.day + (ps.mon > 2 && leap(ps.year));
+    }
     tm->hour = ps.pm >= 0 ? ps.hour12 % 12 + 12 * ps.pm : ps.hour;
     tm->min = ps.min;
     tm->sec = ps.sec;
@@ -344,22 +347,28 @@ bool tf_time_parse(const char *fmt, const char *s, size_t len, struct tf_tm *tm)
 static int put_num(struct isl_buf *out, int v, int width)
 {
     char tmp[16];
-    int n = 0;
+    int n = 12;
 
     if (v < 0)
         return isl_buf_addf(out, "%0*d", width, v);
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v && n < 12);
-    while (n < width && n < 12)
-        tmp[n++] = '0';
-    for (int i = 0; i < n / 2; i++) {
-        char t = tmp[i];
-        tmp[i] = tmp[n - 1 - i];
-        tmp[n - 1 - i] = t;
+    if (width == 2 && v < 100) { /* %m %d %H %M %S */
+        char d[2] = {(char)('0' + v / 10), (char)('0' + v % 10)};
+
+        return isl_buf_add(out, d, 2);
     }
-    return isl_buf_add(out, tmp, (size_t)n);
+    if (width == 4 && v < 10000) { /* %Y */
+        char d[4] = {(char)('0' + v / 1000), (char)('0' + v / 100 % 10),
+                     (char)('0' + v / 10 % 10), (char)('0' + v % 10)};
+
+        return isl_buf_add(out, d, 4);
+    }
+    do { /* digits from the right */
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n > 0);
+    while (12 - n < width && n > 0)
+        tmp[--n] = '0';
+    return isl_buf_add(out, tmp + n, (size_t)(12 - n));
 }
 
 int tf_time_format(const char *fmt, const struct tf_tm *tm, struct isl_buf *out)

@@ -110,26 +110,23 @@ int tf_case_option(const char *value, const char *name, bool *insensitive,
         err, ".%s: '%s' is not \"sensitive\" or \"insensitive\"", name, value);
 }
 
-bool tf_ascii_eq(const char *a, size_t alen, const char *b, size_t blen,
-                 bool insensitive)
-{
-    if (alen != blen)
-        return false;
-    if (!insensitive)
-        return memcmp(a, b, alen) == 0;
-    for (size_t i = 0; i < alen; i++)
-        if (tf_ascii_lower(a[i]) != tf_ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
 size_t tf_utf8_count(const char *s, size_t len)
 {
-    size_t n = 0;
+    size_t n = len, i = 0;
 
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
+    /* a word at a time: subtract the 10xxxxxx bytes */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = tf_load8(s + i);
+
+        w = (w >> 7) & ~(w >> 6) & TF_ONES;
+        n -= (size_t)((w * TF_ONES) >> 56);
+    }
+    if (i < len) {
+        uint64_t w = tf_load_part(s + i, len - i);
+
+        w = (w >> 7) & ~(w >> 6) & TF_ONES;
+        n -= (size_t)((w * TF_ONES) >> 56);
+    }
     return n;
 }
 
@@ -179,14 +176,4 @@ size_t tf_case_at(char *s, size_t len, size_t i, bool upper)
         return 2;
     }
     return 1;
-}
-
-size_t tf_space_at(const char *s, size_t len, size_t i)
-{
-    if (tf_is_space(s[i]))
-        return 1;
-    if ((unsigned char)s[i] == 0xC2 && i + 1 < len &&
-        (unsigned char)s[i + 1] == 0xA0)
-        return 2;
-    return 0;
 }

@@ -10,6 +10,7 @@
 #include "tf_stage.h"
 
 #include <jansson.h>
+#include <string.h>
 
 struct isl_buf;
 struct isl_error;
@@ -74,8 +75,136 @@ static inline bool tf_is_space(char c)
 }
 
 /* Equal ignoring ASCII case (bytes >= 0x80 compared exactly). */
-bool tf_ascii_eq(const char *a, size_t alen, const char *b, size_t blen,
-                 bool insensitive);
+static inline bool tf_ascii_eq(const char *a, size_t alen, const char *b,
+                               size_t blen, bool insensitive)
+{
+    if (alen != blen)
+        return false;
+    if (!insensitive)
+        return memcmp(a, b, alen) == 0;
+    for (size_t i = 0; i < alen; i++)
+        if (tf_ascii_lower(a[i]) != tf_ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+/*
+ * Word-at-a-time helpers for the common all-ASCII values. A word holds 8
+ * bytes of a value in native order; tf_load_part fills a word from fewer
+ * bytes, the rest zero. TF_ONES has 0x01 in every byte, TF_HIGHS 0x80.
+ */
+#define TF_ONES 0x0101010101010101ULL
+#define TF_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t tf_load8(const char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* The n < 8 bytes at p in a word, zero-padded (no read past p + n). */
+static inline uint64_t tf_load_part(const char *p, size_t n)
+{
+    uint64_t w = 0;
+    size_t at = 0;
+
+    if (n & 4) {
+        uint32_t v;
+
+        memcpy(&v, p, 4);
+        w = v;
+        at = 4;
+    }
+    if (n & 2) {
+        uint16_t v;
+
+        memcpy(&v, p + at, 2);
+        w |= (uint64_t)v << (8 * at);
+        at += 2;
+    }
+    if (n & 1)
+        w |= (uint64_t)(unsigned char)p[at] << (8 * at);
+    return w;
+}
+
+/*
+ * 0x80 in each byte of w that is in [lo, hi], 0 elsewhere, for words
+ * whose bytes are all < 0x80 (1 <= lo <= hi < 0x80).
+ */
+static inline uint64_t tf_bytes_in(uint64_t w, unsigned lo, unsigned hi)
+{
+    uint64_t ge_lo = w + TF_ONES * (0x80 - lo);
+    uint64_t gt_hi = w + TF_ONES * (0x7F - hi);
+
+    return ge_lo & ~gt_hi & TF_HIGHS;
+}
+
+/* Nonzero when some byte of w is < n (n <= 0x80): the classic hasless. */
+static inline uint64_t tf_has_less(uint64_t w, unsigned n)
+{
+    return (w - TF_ONES * n) & ~w & TF_HIGHS;
+}
+
+/* Whether s[0..len) is all ASCII (no byte >= 0x80). */
+static inline bool tf_is_ascii(const char *s, size_t len)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8)
+        acc |= tf_load8(s + i);
+    if (i < len)
+        acc |= tf_load_part(s + i, len - i);
+    return (acc & TF_HIGHS) == 0;
+}
+
+/*
+ * 64-bit hash of s[0..n): a word at a time, the last 1..8 bytes as one
+ * word (overlapping reads: the length is in the seed, so values stay
+ * apart), and a murmur finaliser. Used by the stage hash maps, the key
+ * index and the report's distinct estimates. *any gets the OR of every
+ * word read, which covers every byte: (*any & TF_HIGHS) == 0 when the
+ * value is all ASCII.
+ */
+static inline uint64_t tf_hash64_any(const void *s, size_t n, uint64_t *any)
+{
+    const unsigned char *p = s;
+    uint64_t h = 0xcbf29ce484222325ULL ^ (n * 0xff51afd7ed558ccdULL);
+    uint64_t w, acc = 0;
+
+    for (; n > 8; n -= 8, p += 8) {
+        memcpy(&w, p, 8);
+        acc |= w;
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        w = (uint64_t)a << 32 | b;
+    } else {
+        w = n ? (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1] : 0;
+    }
+    *any = acc | w;
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static inline uint64_t tf_hash64(const void *s, size_t n)
+{
+    uint64_t any;
+
+    return tf_hash64_any(s, n, &any);
+}
 
 /* Number of UTF-8 code points in s[0..len) (bytes that are not 10xxxxxx). */
 size_t tf_utf8_count(const char *s, size_t len);
@@ -100,6 +229,14 @@ size_t tf_case_at(char *s, size_t len, size_t i, bool upper);
 
 /* Length of U+00A0 (no-break space) at s[i], else of one ASCII space
  * character, else 0. */
-size_t tf_space_at(const char *s, size_t len, size_t i);
+static inline size_t tf_space_at(const char *s, size_t len, size_t i)
+{
+    if (tf_is_space(s[i]))
+        return 1;
+    if ((unsigned char)s[i] == 0xC2 && i + 1 < len &&
+        (unsigned char)s[i + 1] == 0xA0)
+        return 2;
+    return 0;
+}
 
 #endif

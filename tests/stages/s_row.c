@@ -8,6 +8,7 @@
 #include "t.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *cols[] = {"u_employee_id", "u_manager_id", "u_status"};
@@ -130,6 +131,30 @@ static void test_unique_many(void)
         bad += fin3(st, id, "", "", (uint64_t)i + 2, (uint64_t)i + 1) != want;
     }
     T_INTEQ(bad, 0);
+    s_free(st);
+}
+
+/* The key index cannot make its files: the run stops (a negative code
+ * with the reason), the row is not blamed. */
+static void test_unique_no_tmpdir(void)
+{
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    struct tf_stage *st =
+        s_new("{\"unique\": {\"columns\": [\"u_employee_id\"]}}", TF_ROW);
+
+    setenv("TMPDIR", "/nonexistent/isload", 1);
+    T_INTEQ(row3(st, "E1", "", "", 2, 1), ISL_EIO);
+    T_CHECK(strstr(s_err.msg, "cannot create a temporary file in "
+                              "/nonexistent/isload") != NULL);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    /* once it can, the stage works */
+    T_INTEQ(row3(st, "E1", "", "", 2, 1), TF_PASS);
+    T_INTEQ(row3(st, "E1", "", "", 3, 2), TF_REJECT);
     s_free(st);
 }
 
@@ -277,6 +302,7 @@ TEST_LIST = {
     {"unique_last", test_unique_last},
     {"unique_columns", test_unique_columns},
     {"unique_many", test_unique_many},
+    {"unique_no_tmpdir", test_unique_no_tmpdir},
     {"unique_init_errors", test_unique_init_errors},
     {"reference", test_reference},
     {"filter", test_filter},
