@@ -9,9 +9,10 @@
  * belongs to the inflater until it is counted as filled, then to the
  * reader until it is released; count and head change under mu only, and
  * each side sleeps on a condition variable when it has to wait (filled:
- * the reader waits for data; freed: the inflater waits for room). Every
- * slot but the last is filled completely, so the reader sees the same
- * chunk boundaries whatever the timing.
+ * the reader waits for data; freed: the inflater waits for room). A slot
+ * is handed over full, at the end, or when the next read of a pipe would
+ * wait: so a regular file is cut into the same chunks whatever the
+ * timing, and what a slow pipe delivered is not held back.
  *
  * The inflater stops at the end of the stream or at the first error; the
  * error, worded and located as before the thread existed (compressed byte
@@ -108,6 +109,14 @@ static int raw_fill(struct isl_gunzip *g, struct isl_error *err)
     return 0;
 }
 
+/* Would a read of fd return at once? Always for a regular file. */
+static bool readable_now(struct isl_gunzip *g)
+{
+    struct pollfd p = {.fd = g->fd, .events = POLLIN};
+
+    return poll(&p, 1, 0) != 0;
+}
+
 static int gzip_error(struct isl_gunzip *g, struct isl_error *err,
                       const char *what)
 {
@@ -195,6 +204,8 @@ static void *inflater(void *arg)
         while (!end && len < SLOT_SIZE) {
             size_t got;
 
+            if (len && !g->zs.avail_in && !g->raw_eof && !readable_now(g))
+                break; /* hand over what there is, not wait on a pipe */
             rc = inflate_some(g, s->data + len, SLOT_SIZE - len, &got, &err);
             end = rc < 0 || got == 0;
             len += got;

@@ -13,10 +13,10 @@ struct isl_error;
 struct isl_gunzip;
 
 /*
- * Start decoding fd. raw[0..raw_len) are the first bytes of the stream,
- * already read from fd (raw_len of them so far: offsets in errors count
- * from the start of the file); raw must have ISL_GUNZIP_RAW_SIZE bytes and
- * is taken over (freed by isl_gunzip_close, or here on failure). name is
+ * Start decoding fd. raw[0..raw_len) are all the bytes read from fd so
+ * far, the start of the stream (error offsets count from there); raw must
+ * have ISL_GUNZIP_RAW_SIZE bytes and is taken over (freed by
+ * isl_gunzip_close, or here on failure). name is
  * borrowed for error messages and must outlive the decoder; fd stays
  * the caller's but must stay open until isl_gunzip_close. Returns 0 or
  * ISL_ENOMEM / ISL_EIO.

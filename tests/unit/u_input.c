@@ -404,8 +404,30 @@ static void test_stdin(void)
         isl_input_close(in);
     }
     end_stdin(&w, th, saved);
+
+    /* a first member of 300 KB, then the writer waits: all of it can be
+     * read before the pipe delivers more (nothing is held back waiting
+     * for a full buffer) */
+    write_gz(tmp(1), text, 300000, 1);
+    free(gz);
+    gz = slurp(tmp(1), &zlen);
+    if (!gz)
+        return;
+    saved = start_stdin(&w, &th, gz, zlen, true);
+    isl_error_clear(&err);
+    T_INTEQ(isl_input_open(&in, "-", NULL, &err), 0);
+    for (len = 0; in && len < 300000; len += got) {
+        T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
+        T_CHECK(got > 0 && memcmp(buf, text + len, got) == 0);
+        if (got == 0)
+            break;
+    }
+    T_INTEQ(len, 300000);
+    isl_input_close(in);
+    end_stdin(&w, th, saved);
     alarm(0);
     unlink(tmp(0));
+    unlink(tmp(1));
     free(gz);
     free(text);
 }
