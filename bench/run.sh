@@ -7,6 +7,14 @@
 #   BENCH_RUNS   runs per measurement, median taken (default 3)
 #   BENCH_BIG_MB size of the big CSV for the memory check (default 1024)
 #   BENCH_DIR    scratch folder (default /tmp/isload-bench)
+#   BENCH_COMPARE another isload binary (e.g. a build of main) whose reader
+#                figures are printed next to this one's, measured in the
+#                same run: before/after figures for a change
+#
+# CSV, CSV.gz and XML run the baseline, isload (and BENCH_COMPARE) in turns,
+# BENCH_RUNS rounds: times are medians, and "vs base" is the median of the
+# rounds' baseline/isload time ratios, so that load from other processes
+# on a shared machine falls on both alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,12 +46,13 @@ if [ ! -s "$W/data.csv.gz" ] || [ "$W/data.csv.gz" -ot "$W/data.csv" ]; then gzi
 
 M="python3 bench/measure.py"
 printf '\n%-11s %-34s %9s %11s %10s %8s\n' "input" "tool" "MB/s" "rows/s" "peak RSS" "vs base"
-line() { # input tool bytes secs rss base_mbs
+line() { # input tool bytes secs rss [base_mbs [ratio_percent]]
   local mbs rps
   mbs=$(awk -v b="$3" -v s="$4" 'BEGIN{printf "%.1f", b/1e6/s}')
   rps=$(awk -v r="$ROWS" -v s="$4" 'BEGIN{printf "%.0f", r/s}')
   local ratio="-"
   [ -n "${6:-}" ] && ratio=$(awk -v a="$mbs" -v b="$6" 'BEGIN{printf "%.0f%%", 100*a/b}')
+  [ -n "${7:-}" ] && ratio=$(awk -v p="$7" 'BEGIN{printf "%.0f%%", p}')
   printf '%-11s %-34s %9s %11s %8.1fM %8s\n' "$1" "$2" "$mbs" "$rps" "$(awk -v k="$5" 'BEGIN{print k/1024}')" "$ratio"
   LAST_MBS=$mbs
 }
@@ -51,31 +60,73 @@ measure() { # runs cmd... -> sets S R
   read -r S R < <($M "$@")
 }
 size() { stat -c %s "$1"; }
+compare() { # input file bytes: the BENCH_COMPARE binary on the same file
+  [ -n "${BENCH_COMPARE:-}" ] || return 0
+  measure "$RUNS" "$BENCH_COMPARE" inspect --emit /dev/null "$2"
+  line "$1" "compare: BENCH_COMPARE" "$3" "$S" "$R" "$BASE"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# interleaved RUNS CMD0... -- CMD1... [-- CMD2...]: RUNS rounds of each
+# command in turn. Sets TS[k] (median seconds), TR[k] (peak RSS) and
+# TP[k] (median of the rounds' CMD0 time / CMDk time, in percent).
+interleaved() {
+  local runs=$1 n=0 i k s r s0; shift
+  local -a from=(0) len=() times=() pct=() words=("$@")
+  for ((i = 0; i < ${#words[@]}; i++)); do
+    if [ "${words[i]}" = "--" ]; then len[n]=$((i - from[n])); n=$((n + 1)); from[n]=$((i + 1)); fi
+  done
+  len[n]=$(( ${#words[@]} - from[n] )); n=$((n + 1))
+  TS=(); TR=(); TP=()
+  for ((i = 0; i < runs; i++)); do
+    for ((k = 0; k < n; k++)); do
+      read -r s r < <($M 1 "${words[@]:${from[k]}:${len[k]}}")
+      [ "$k" -eq 0 ] && s0=$s
+      times[k]+="$s "; pct[k]+="$(awk -v a="$s0" -v b="$s" 'BEGIN{print 100*a/b}') "
+      [ "$r" -gt "${TR[k]:-0}" ] && TR[k]=$r
+    done
+  done
+  for ((k = 0; k < n; k++)); do
+    TS[k]=$(median ${times[k]}); TP[k]=$(median ${pct[k]})
+  done
+}
+# readers INPUT BASE_LABEL FILE BYTES BASECMD...: the baseline, isload and
+# BENCH_COMPARE on FILE, interleaved
+readers() {
+  local input=$1 label=$2 file=$3 bytes=$4; shift 4
+  local -a args=("$@" -- "$ISLOAD" inspect --emit /dev/null "$file")
+  [ -n "${BENCH_COMPARE:-}" ] && args+=(-- "$BENCH_COMPARE" inspect --emit /dev/null "$file")
+  interleaved "$RUNS" "${args[@]}"
+  line "$input" "$label" "$bytes" "${TS[0]}" "${TR[0]}"; BASE=$LAST_MBS
+  line "$input" "isload inspect --emit /dev/null" "$bytes" "${TS[1]}" "${TR[1]}" "$BASE" "${TP[1]}"
+  if [ -n "${BENCH_COMPARE:-}" ]; then
+    line "$input" "compare: BENCH_COMPARE" "$bytes" "${TS[2]}" "${TR[2]}" "$BASE" "${TP[2]}"
+  fi
+}
 
 CSV="$W/data.csv"; B=$(size "$CSV")
-measure "$RUNS" "$W/csv_count" "$CSV";                       line CSV "bare libcsv loop (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
-measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$CSV";    line CSV "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"; CSV_RSS=$R
+readers CSV "bare libcsv loop (baseline)" "$CSV" "$B" "$W/csv_count" "$CSV"
 measure 1 sh -c "mlr --icsv --ojson cat '$CSV' >/dev/null";    line CSV "mlr --icsv --ojson cat" "$B" "$S" "$R" "$BASE"
 measure "$RUNS" sh -c "cat '$CSV' >/dev/null";                line CSV "cat" "$B" "$S" "$R" "$BASE"
 echo "  target: isload >= 55% of the bare libcsv loop"
 
 GZ="$W/data.csv.gz"
-measure "$RUNS" "$W/csv_gz_count" "$GZ";                      line CSV.gz "libcsv over gzread (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
-measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$GZ";     line CSV.gz "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+readers CSV.gz "libcsv over gzread (baseline)" "$GZ" "$B" "$W/csv_gz_count" "$GZ"
 echo "  target: isload >= 100% of libcsv over gzread (uncompressed MB/s)"
 
 ND="$W/data.ndjson"; B=$(size "$ND")
 measure 1 python3 bench/py_json_loads.py "$ND";               line NDJSON "python json.loads per line (base)" "$B" "$S" "$R"; BASE=$LAST_MBS
 measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$ND";     line NDJSON "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+compare NDJSON "$ND" "$B"
 JA="$W/data.json"; BJ=$(size "$JA")
 measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$JA";     line "JSON array" "isload inspect --emit /dev/null" "$BJ" "$S" "$R" "$BASE"
 echo "  target: NDJSON and JSON array >= 100% of python json.loads"
 
 XML="$W/data.xml"; B=$(size "$XML")
 if [ -x "$W/xml_walk" ]; then
-  measure "$RUNS" "$W/xml_walk" "$XML";                       line XML "bare xmlTextReader walk (baseline)" "$B" "$S" "$R"; BASE=$LAST_MBS
-else BASE=""; fi
-measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$XML";    line XML "isload inspect --emit /dev/null" "$B" "$S" "$R" "$BASE"
+  readers XML "bare xmlTextReader walk (baseline)" "$XML" "$B" "$W/xml_walk" "$XML"
+else
+  measure "$RUNS" "$ISLOAD" inspect --emit /dev/null "$XML";  line XML "isload inspect --emit /dev/null" "$B" "$S" "$R"
+fi
 echo "  target: isload >= 70% of the bare walk"
 
 echo

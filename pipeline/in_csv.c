@@ -46,12 +46,18 @@
  *    open; that segment's line and byte offset are the row's position.
  *    Blank lines are skipped; libcsv does not trim spaces (is_space off).
  *
- * The fast path copies the segment-level bookkeeping of the libcsv path
- * exactly, at the same points: after every CR or LF and at the end of a
- * chunk that does not end in one (a "segment end"). There it notes the
- * line where an open quote started, and drops a field longer than
- * max_field so far (see seg_end). Line counting is per segment too: CR
- * counts a line, LF counts one unless the previous segment ended in CR.
+ * Both paths count lines the same way (CR, LF and CR LF each end one
+ * line), start a record at its first byte (its line and byte offset are
+ * the row's position) and note the line of the quote that is open (the
+ * fast path when the quote is read; the libcsv path at each segment end,
+ * where a quote still open was opened on this line unless the same field
+ * was already quoted). Memory stays bounded on both: the fast path stops
+ * keeping a field's bytes once the record cannot fit; the libcsv path
+ * empties libcsv's buffer at a segment end once a field is past
+ * max_field. tests/fuzz/fuzz_in_csv_paths.c and tests/unit/
+ * u_in_csv_paths.c check that both (opts.csv_libcsv forces libcsv) give
+ * the same rows, positions and errors, whatever the read size
+ * (opts.read_chunk).
  *
  * Errors: a record with more or fewer fields than the header is a row
  * error (or padded, when lenient); invalid UTF-8 is a row error naming the
@@ -73,8 +79,10 @@
 
 #define CHUNK_SIZE (64 * 1024)
 
-/* libcsv parser states (libcsv.c); FIELD_BEGUN + quoted = inside quotes */
+/* libcsv parser states (libcsv.c); FIELD_BEGUN + quoted = inside quotes,
+ * MIGHT_HAVE_ENDED = just after a quote inside quotes (held in entry_buf) */
 #define LIBCSV_FIELD_BEGUN 2
+#define LIBCSV_MIGHT_HAVE_ENDED 3
 
 /* fast path states, see the top comment */
 enum { S_ROW, S_FSTART, S_UNQ, S_Q, S_QQ };
@@ -97,15 +105,17 @@ struct csv_ctx {
     unsigned char cls[256]; /* C_* of each byte */
 
     char *chunk; /* bytes from the input */
-    size_t chunk_len, chunk_pos;
+    size_t chunk_cap, chunk_len, chunk_pos;
     bool input_eof, finished;
     bool has_cr; /* the current chunk contains a CR */
     char *esc;   /* escape rewrite buffer */
     bool esc_pending;
 
-    uint64_t line;   /* line of the next segment (1-based) */
-    uint64_t offset; /* byte offset of the next segment */
-    bool prev_cr;    /* the previous segment ended with CR */
+    uint64_t line;        /* line of the next segment (1-based) */
+    uint64_t offset;      /* byte offset of the next segment */
+    bool prev_cr;         /* the byte before the next segment (libcsv path) or
+                             before chunk[0] (fast path) is a CR */
+    uint64_t fields_seen; /* cb_field calls, dropped fields included */
 
     bool in_record;    /* a record has started and not ended */
     uint64_t rec_line; /* where the open record started */
@@ -144,6 +154,7 @@ static void cb_field(void *s, size_t len, void *data)
     struct isl_reader *r = data;
     struct csv_ctx *c = r->ctx;
 
+    c->fields_seen++;
     if (c->oversize)
         return;
     if (c->nfields == c->afields) {
@@ -209,8 +220,9 @@ static int add_name(struct csv_ctx *c, const char *name, size_t len)
     return 0;
 }
 
-/* Names for fields past the header: "_extra_1", ... */
-static int ensure_names(struct csv_ctx *c, size_t n)
+/* Names for fields past the header: "_extra_1", ... The array may move,
+ * so the columns published in r are pointed at it again. */
+static int ensure_names(struct isl_reader *r, struct csv_ctx *c, size_t n)
 {
     char tmp[32];
 
@@ -220,6 +232,8 @@ static int ensure_names(struct csv_ctx *c, size_t n)
         if (add_name(c, tmp, (size_t)k) < 0)
             return ISL_ENOMEM;
     }
+    if (r->columns)
+        r->columns = (const char *const *)c->names;
     return 0;
 }
 
@@ -271,7 +285,7 @@ static int csv_open(struct isl_reader *r, struct isl_error *err)
     csv_set_delim(&c->parser, (unsigned char)r->opts.delimiter);
     csv_set_quote(&c->parser, (unsigned char)r->opts.quote);
     csv_set_space_func(&c->parser, no_space);
-    c->fast = !o->escape && r->opts.delimiter != '\r' &&
+    c->fast = !o->escape && !o->csv_libcsv && r->opts.delimiter != '\r' &&
               r->opts.delimiter != '\n' && r->opts.quote != '\r' &&
               r->opts.quote != '\n';
     c->cls[(unsigned char)r->opts.delimiter] |= C_DELIM;
@@ -280,9 +294,11 @@ static int csv_open(struct isl_reader *r, struct isl_error *err)
     c->cls['\n'] |= C_TERM;
     /* one byte over max_record: a kept field may still lose a quote */
     c->keep = r->opts.max_record < SIZE_MAX ? r->opts.max_record + 1 : SIZE_MAX;
-    c->chunk = malloc(CHUNK_SIZE + 1); /* + the fast path's sentinel */
+    c->chunk_cap = o->read_chunk && o->read_chunk < CHUNK_SIZE ? o->read_chunk
+                                                               : CHUNK_SIZE;
+    c->chunk = malloc(c->chunk_cap + 1); /* + the fast path's sentinel */
     if (o->escape)
-        c->esc = malloc(2 * CHUNK_SIZE);
+        c->esc = malloc(2 * c->chunk_cap);
     if (!c->chunk || (o->escape && !c->esc))
         return isl_error_set(err, ISL_ENOMEM, "in_csv", "out of memory");
     isl_buf_init(&c->rowbuf, r->opts.max_record + 1024);
@@ -336,6 +352,14 @@ static size_t rewrite_escapes(struct isl_reader *r, struct csv_ctx *c,
     return k;
 }
 
+/* True while libcsv is inside a quoted field (its quote still open, or
+ * just after a quote that may be the closing one). */
+static bool libcsv_in_quotes(const struct csv_parser *p)
+{
+    return p->quoted && (p->pstate == LIBCSV_FIELD_BEGUN ||
+                         p->pstate == LIBCSV_MIGHT_HAVE_ENDED);
+}
+
 /* Feed one segment (ending at most at one CR/LF) to libcsv. */
 static int feed(struct isl_reader *r, struct csv_ctx *c, const char *s,
                 size_t n, struct isl_error *err)
@@ -343,8 +367,9 @@ static int feed(struct isl_reader *r, struct csv_ctx *c, const char *s,
     char last = s[n - 1];
     bool terminated = last == '\n' || last == '\r';
     bool blank = n == 1 && terminated;
-    bool was_quoted;
-    size_t len = n;
+    bool was_quoted = libcsv_in_quotes(&c->parser);
+    uint64_t seen = c->fields_seen;
+    size_t len = n, held;
 
     if (!c->in_record && !blank) {
         c->in_record = true;
@@ -352,7 +377,6 @@ static int feed(struct isl_reader *r, struct csv_ctx *c, const char *s,
         c->rec_offset = c->offset;
         c->record_bytes = 0;
     }
-    was_quoted = c->parser.pstate == LIBCSV_FIELD_BEGUN && c->parser.quoted;
     if (c->esc) {
         len = rewrite_escapes(r, c, s, n);
         s = c->esc;
@@ -360,36 +384,31 @@ static int feed(struct isl_reader *r, struct csv_ctx *c, const char *s,
     if (len && csv_parse(&c->parser, s, len, cb_field, cb_record, r) != len)
         return isl_reader__parse_error(r, err, c->line, c->offset, "%s",
                                        csv_strerror(csv_error(&c->parser)));
-    if (c->parser.pstate == LIBCSV_FIELD_BEGUN && c->parser.quoted) {
-        if (!was_quoted || !c->quote_line)
-            c->quote_line = c->line;
-        if (c->parser.entry_pos > r->opts.max_field) {
-            /* a runaway quoted value: drop what libcsv holds */
-            c->oversize = true;
-            c->oversize_field = c->nfields + 1;
-            c->parser.entry_pos = 0;
-        }
-        if (c->parser.entry_size > c->parser.blk_size * 8)
-            c->parser.blk_size = c->parser.entry_size / 2;
-    } else {
+    /* a quote still open was opened on this line unless the same field
+     * was already quoted when the segment began */
+    if (!libcsv_in_quotes(&c->parser))
         c->quote_line = 0;
-        if (c->parser.entry_pos > r->opts.max_field) {
+    else if (!was_quoted || c->fields_seen != seen)
+        c->quote_line = c->line;
+    /* a runaway field: drop what libcsv holds (but a quote that may be
+     * the closing one, which libcsv takes back off when the field ends) */
+    held = c->parser.entry_pos;
+    if (c->parser.pstate == LIBCSV_MIGHT_HAVE_ENDED)
+        held--;
+    if (held > r->opts.max_field) {
+        if (!c->oversize) { /* the first field or record to fail wins */
             c->oversize = true;
             c->oversize_field = c->nfields + 1;
-            c->parser.entry_pos = 0;
         }
+        c->parser.entry_pos -= held;
     }
+    if (c->parser.entry_size > c->parser.blk_size * 8)
+        c->parser.blk_size = c->parser.entry_size / 2;
     c->offset += n;
-    if (last == '\r') {
+    /* CR, LF and CR LF each end one line */
+    if (last == '\r' || (last == '\n' && !(c->prev_cr && n == 1)))
         c->line++;
-        c->prev_cr = true;
-    } else if (last == '\n') {
-        if (!c->prev_cr)
-            c->line++;
-        c->prev_cr = false;
-    } else {
-        c->prev_cr = false;
-    }
+    c->prev_cr = last == '\r';
     return 0;
 }
 
@@ -483,40 +502,13 @@ static inline void fast_record(struct csv_ctx *c)
     c->st = S_ROW;
 }
 
-/* A segment ends (see the top comment): what feed() does after csv_parse.
- * seg_line is the line the segment is on. */
-static inline void seg_end(struct isl_reader *r, struct csv_ctx *c,
-                           uint64_t seg_line)
+/* A CR or LF was taken (p is just past it): count the line. CR, LF and
+ * CR LF each end one line. */
+static inline void fast_term(struct csv_ctx *c, const unsigned char *base,
+                             const unsigned char *p)
 {
-    if (c->st == S_Q) {
-        if (!c->quote_line)
-            c->quote_line = seg_line;
-    } else {
-        c->quote_line = 0;
-    }
-    if (c->flen > r->opts.max_field) {
-        c->oversize = true;
-        c->oversize_field = c->nfields + 1;
-        c->flen = 0;
-        c->fdrop = false;
-    }
-}
-
-/* A CR or LF was taken: count the line and end the segment. */
-static inline void fast_term(struct isl_reader *r, struct csv_ctx *c,
-                             unsigned char ch)
-{
-    uint64_t seg_line = c->line;
-
-    if (ch == '\r') {
+    if (p[-1] == '\r' || !(p - 1 > base ? p[-2] == '\r' : c->prev_cr))
         c->line++;
-        c->prev_cr = true;
-    } else {
-        if (!c->prev_cr)
-            c->line++;
-        c->prev_cr = false;
-    }
-    seg_end(r, c, seg_line);
 }
 
 /* Scan the chunk from chunk_pos until a record ends or the chunk does. */
@@ -533,9 +525,9 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
         switch (c->st) {
         case S_ROW:
             if (p == end)
-                goto chunk_end;
+                goto done;
             if (cls[*p] & C_TERM) { /* blank line */
-                fast_term(r, c, *p++);
+                fast_term(c, base, ++p);
                 continue;
             }
             c->in_record = true;
@@ -546,13 +538,13 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
             /* fall through */
         case S_FSTART:
             if (p == end)
-                goto chunk_end;
+                goto done;
             ch = *p;
             if (cls[ch] & C_TERM) {
                 p++;
                 fast_field(r, c);
                 fast_record(c);
-                fast_term(r, c, ch);
+                fast_term(c, base, p);
                 goto done;
             }
             if (cls[ch] & C_DELIM) {
@@ -562,6 +554,7 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
             }
             if (cls[ch] & C_QUOTE) {
                 p++;
+                c->quote_line = c->line;
                 c->st = S_Q;
                 continue;
             }
@@ -575,12 +568,12 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
                 fast_add(c, p, (size_t)(q - p));
             p = q;
             if (p == end)
-                goto chunk_end;
+                goto done;
             ch = *p++;
             fast_field(r, c);
             if (cls[ch] & C_TERM) {
                 fast_record(c);
-                fast_term(r, c, ch);
+                fast_term(c, base, p);
                 goto done;
             }
             c->st = S_FSTART;
@@ -593,17 +586,17 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
                 fast_add(c, p, (size_t)(q - p));
             p = q;
             if (p == end)
-                goto chunk_end;
+                goto done;
             ch = *p++;
             fast_add(c, &ch, 1); /* CR/LF is data; a quote is kept for now */
             if (cls[ch] & C_QUOTE)
                 c->st = S_QQ;
             else
-                fast_term(r, c, ch);
+                fast_term(c, base, p);
             continue;
         case S_QQ:
             if (p == end)
-                goto chunk_end;
+                goto done;
             ch = *p++;
             if (cls[ch] & (C_DELIM | C_TERM)) {
                 c->flen--; /* drop the closing quote */
@@ -613,7 +606,7 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
                     continue;
                 }
                 fast_record(c);
-                fast_term(r, c, ch);
+                fast_term(c, base, p);
                 goto done;
             }
             if (!(cls[ch] & C_QUOTE)) /* "abc"x: x is kept, still quoted */
@@ -621,13 +614,6 @@ static void fast_scan(struct isl_reader *r, struct csv_ctx *c)
             c->st = S_Q;
             continue;
         }
-    }
-chunk_end:
-    /* the chunk's last segment, unless it ended with its CR/LF */
-    if (c->chunk_len && !(cls[base[c->chunk_len - 1]] & C_TERM) &&
-        p != base + c->chunk_pos) {
-        c->prev_cr = false;
-        seg_end(r, c, c->line);
     }
 done:
     c->chunk_pos = (size_t)(p - base);
@@ -727,7 +713,7 @@ static int build_row(struct isl_reader *r, struct csv_ctx *c,
     }
     if (r->opts.lenient && n < c->ncols)
         n = c->ncols;
-    if (ensure_names(c, n) < 0 || grow_fields(c, n) < 0)
+    if (ensure_names(r, c, n) < 0 || grow_fields(c, n) < 0)
         return isl_error_set(err, ISL_ENOMEM, "in_csv", "out of memory");
     for (size_t i = 0; i < n; i++) {
         c->fields[i].name = c->names[i];
@@ -825,8 +811,9 @@ static int csv_next(struct isl_reader *r, struct isl_row **out,
         if (c->chunk_pos == c->chunk_len) {
             size_t got = 0;
 
+            c->prev_cr = c->chunk_len && c->chunk[c->chunk_len - 1] == '\r';
             if (!c->input_eof) {
-                rc = isl_input_read(r->in, c->chunk, CHUNK_SIZE, &got, err);
+                rc = isl_input_read(r->in, c->chunk, c->chunk_cap, &got, err);
                 if (rc < 0)
                     return rc;
             }

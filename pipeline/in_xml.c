@@ -61,8 +61,16 @@
  * Position: pos.line is the line of the record's start tag (libxml2 keeps
  * it in the node; past line 65535 the node saturates, and the line comes
  * from the first text node of the record, XML_PARSE_BIG_LINES, less the
- * newlines in it). pos.offset is 0: libxml2 parses up to a chunk ahead of
- * the reader, so xmlTextReaderByteConsumed is not the record's offset.
+ * newlines in it). pos.offset is the byte offset of the '<' of the
+ * record's start tag in the decoded stream (what isl_input delivers).
+ * libxml2 parses ahead of the node it returns and keeps no offsets, so
+ * isl_xmltags lexes the bytes as xml_ioread hands them over and queues
+ * the offsets of the start tags at the record depth; every element at
+ * that depth that libxml2 returns takes the next one. Bytes below 0x80
+ * must be ASCII: for a document in UTF-16, UCS-4 or EBCDIC, or declaring
+ * an encoding other than UTF-8, ASCII, ISO-8859-* or windows-125*,
+ * pos.offset is UINT64_MAX (not known), as it is from where the lexer is
+ * lost or out of step with libxml2 (it then never guesses again).
  *
  * Encoding: libxml2 follows the XML declaration. When isl_input converts
  * (an encoding other than UTF-8 is configured), libxml2 is told the bytes
@@ -74,6 +82,7 @@
 #include "isl_buf.h"
 #include "isl_error.h"
 #include "isl_input.h"
+#include "isl_xmltags.h"
 
 #include <libxml/parserInternals.h>
 #include <libxml/xmlreader.h>
@@ -81,6 +90,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if LIBXML_VERSION >= 21200
 typedef const xmlError *xml_error_ptr;
@@ -129,6 +139,11 @@ struct xml_ctx {
     bool io_failed, io_eof;
     bool blank;     /* only whitespace read so far */
     uint64_t total; /* bytes handed to libxml2 */
+
+    struct isl_xmltags tags; /* start tags at the record depth */
+    bool offsets;            /* tags can be trusted */
+    bool enc_checked;        /* the document's encoding was looked at */
+    uint64_t rec_offset;     /* offset of the open record, or NO_OFFSET */
 
     int xerr_level; /* most severe libxml2 error, first of its level */
     int xerr_code;
@@ -191,6 +206,8 @@ static int xml_ioread(void *arg, char *buf, int len)
     }
     if (got == 0)
         c->io_eof = true;
+    if (c->offsets)
+        isl_xmltags_scan(&c->tags, buf, got);
     c->total += got;
     for (size_t i = 0; c->blank && i < got; i++)
         if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n')
@@ -600,7 +617,7 @@ static int finish_record(struct isl_reader *r, struct xml_ctx *c,
     c->row.pos.file = r->name;
     c->row.pos.line = c->rec_line;
     c->row.pos.record = c->records;
-    c->row.pos.offset = 0;
+    c->row.pos.offset = c->rec_offset;
     c->row.fields = c->fields;
     c->row.n = c->nslots;
     c->in_record = false;
@@ -743,14 +760,62 @@ static void release_errors(struct xml_handlers h)
 
 /* ---- the reader type ---- */
 
+/* An encoding whose bytes below 0x80 are always ASCII characters. */
+static bool ascii_compatible(const char *enc)
+{
+    static const char *const names[] = {"utf-8", "utf8", "us-ascii", "ascii"};
+    static const char *const prefixes[] = {"iso-8859-", "iso8859-", "latin",
+                                           "windows-125", "cp125"};
+
+    for (size_t i = 0; i < ISL_ARRAY_LEN(names); i++)
+        if (strcasecmp(enc, names[i]) == 0)
+            return true;
+    for (size_t i = 0; i < ISL_ARRAY_LEN(prefixes); i++)
+        if (strncasecmp(enc, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+/* Could the first bytes be ASCII-compatible? Not for UTF-16 or UCS-4
+ * (NUL bytes, byte order marks) or EBCDIC ("<?xm" is 4C 6F A7 94). */
+static bool ascii_start(const unsigned char *p, size_t n)
+{
+    if (n >= 2 && (p[0] == 0 || p[1] == 0 || (p[0] == 0xFE && p[1] == 0xFF) ||
+                   (p[0] == 0xFF && p[1] == 0xFE)))
+        return false;
+    return !(n >= 4 && memcmp(p, "\x4C\x6F\xA7\x94", 4) == 0);
+}
+
+/* libxml2 returned an element at the record depth: take its offset. */
+static void element_offset(struct isl_reader *r, struct xml_ctx *c)
+{
+    const xmlChar *enc;
+
+    c->rec_offset = NO_OFFSET;
+    if (c->offsets && !c->enc_checked) {
+        /* a declared encoding libxml2 converts from must keep ASCII as
+         * is; input isl_input converted is UTF-8 whatever it declares */
+        c->enc_checked = true;
+        enc = xmlTextReaderConstEncoding(c->reader);
+        if (!isl_input_is_converted(r->in) && enc &&
+            !ascii_compatible((const char *)enc))
+            c->offsets = false;
+    }
+    if (c->offsets && !isl_xmltags_next(&c->tags, &c->rec_offset)) {
+        c->offsets = false; /* out of step: never guess */
+        c->rec_offset = NO_OFFSET;
+    }
+}
+
 static int xml_open(struct isl_reader *r, struct isl_error *err)
 {
     struct xml_ctx *c = r->ctx;
     const char *p = r->opts.record_path;
     const char *enc = NULL;
-    int opts = XML_OPTIONS;
+    int opts = XML_OPTIONS, rc;
     struct xml_handlers h;
-    size_t n = 0;
+    const char *head;
+    size_t n = 0, nhead;
 
     c->r = r;
     c->blank = true;
@@ -790,6 +855,10 @@ static int xml_open(struct isl_reader *r, struct isl_error *err)
         enc = "UTF-8";
         opts |= XML_PARSE_IGNORE_ENC;
     }
+    if ((rc = isl_input_peek(r->in, &head, &nhead, err)) < 0)
+        return rc;
+    c->offsets = ascii_start((const unsigned char *)head, nhead);
+    isl_xmltags_init(&c->tags, c->rec_depth);
     h = catch_errors(c);
     c->reader = xmlReaderForIO(xml_ioread, xml_ioclose, r, r->name, enc, opts);
     release_errors(h);
@@ -845,6 +914,8 @@ static int next_row(struct isl_reader *r, struct isl_row **out,
             }
             if (depth > c->rec_depth)
                 break;
+            if (depth == c->rec_depth)
+                element_offset(r, c);
             c->onpath[depth] = (depth == 0 || c->onpath[depth - 1]) &&
                                step_matches(c->steps[depth], node);
             if (depth < c->rec_depth || !c->onpath[depth])
@@ -930,6 +1001,7 @@ static void xml_close(struct isl_reader *r)
     free(c->slots);
     free(c->cache);
     free(c->fields);
+    isl_xmltags_free(&c->tags);
     isl_buf_free(&c->rowbuf);
     isl_buf_free(&c->scratch);
 }

@@ -2,15 +2,16 @@
  * isl_input.c: file/stdin byte source with gzip and encoding conversion
  * (see isl_input.h for the layering).
  *
- * Buffers: raw[] holds bytes read from the fd (compressed when gzip);
- * plain bytes come from raw[] directly or through inflate; when an
- * encoding is set, plain bytes are staged in conv[] and iconv'd into the
- * caller's buffer. head[] keeps the first decoded bytes for peeking and is
- * drained by the first reads.
+ * Buffers: raw[] holds bytes read from the fd; plain bytes come from raw[]
+ * directly, or, for gzip, from isl_gunzip, which inflates in a second
+ * thread (raw[] then belongs to it); when an encoding is set, plain bytes
+ * are staged in conv[] and iconv'd into the caller's buffer. head[] keeps
+ * the first decoded bytes for peeking and is drained by the first reads.
  */
 #include "isl_setup.h"
 #include "isl_input.h"
 #include "isl_error.h"
+#include "isl_gunzip.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +22,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#define RAW_SIZE (256 * 1024)
+#define RAW_SIZE ISL_GUNZIP_RAW_SIZE
 #define CONV_SIZE (64 * 1024)
 
 struct isl_input {
@@ -32,16 +32,14 @@ struct isl_input {
     bool owns_fd;
     uint64_t raw_size;
 
-    unsigned char *raw; /* bytes from the fd */
+    unsigned char *raw; /* bytes from the fd (plain mode) */
     size_t raw_len;     /* valid bytes in raw */
-    size_t raw_pos;     /* next unread byte in raw (plain mode) */
+    size_t raw_pos;     /* next unread byte in raw */
     uint64_t raw_off;   /* bytes read from the fd so far */
     bool raw_eof;
 
     bool gzip;
-    bool z_ready;     /* inflateInit2 done */
-    bool z_in_member; /* inside a gzip member (EOF now = truncated) */
-    z_stream zs;
+    struct isl_gunzip *gz; /* the inflater, when gzip */
 
     iconv_t cd; /* (iconv_t)-1 when no conversion */
     char *encoding;
@@ -81,76 +79,14 @@ static int raw_fill(struct isl_input *in, struct isl_error *err)
     return 0;
 }
 
-static int gzip_error(struct isl_input *in, struct isl_error *err,
-                      const char *what)
-{
-    uint64_t at = in->raw_off - in->zs.avail_in;
-
-    isl_error_set(err, ISL_EPARSE, "gzip", "%s at compressed byte %llu%s%s",
-                  what, (unsigned long long)at, in->zs.msg ? ": " : "",
-                  in->zs.msg ? in->zs.msg : "");
-    isl_error_at(err, in->name, 0, UINT64_MAX); /* the message has it */
-    return ISL_EPARSE;
-}
-
-/* Read decompressed bytes (gzip mode). */
-static int gzip_read(struct isl_input *in, char *buf, size_t cap, size_t *got,
-                     struct isl_error *err)
-{
-    *got = 0;
-    while (*got == 0) {
-        int zr;
-
-        if (in->zs.avail_in == 0) {
-            int rc;
-
-            if (in->raw_eof)
-                break;
-            if ((rc = raw_fill(in, err)) < 0)
-                return rc;
-            if (in->raw_eof)
-                break;
-            in->zs.next_in = in->raw;
-            in->zs.avail_in = (uInt)in->raw_len;
-        }
-        in->zs.next_out = (Bytef *)buf;
-        in->zs.avail_out = (uInt)cap;
-        zr = inflate(&in->zs, Z_NO_FLUSH);
-        *got = cap - in->zs.avail_out;
-        if (zr == Z_OK && (*got > 0 || in->zs.avail_in == 0))
-            in->z_in_member = true;
-        if (zr == Z_STREAM_END) {
-            in->z_in_member = false;
-            if (inflateReset(&in->zs) != Z_OK)
-                return gzip_error(in, err, "cannot restart inflate");
-            continue;
-        }
-        if (zr == Z_BUF_ERROR)
-            continue; /* needs more input */
-        if (zr == Z_MEM_ERROR)
-            return isl_error_set(err, ISL_ENOMEM, "gzip", "out of memory");
-        if (zr != Z_OK)
-            return gzip_error(in, err, "corrupt gzip stream");
-    }
-    if (*got == 0 && in->z_in_member) {
-        isl_error_set(err, ISL_EPARSE, "gzip",
-                      "truncated gzip stream: input ends at compressed byte "
-                      "%llu inside a gzip member",
-                      (unsigned long long)in->raw_off);
-        isl_error_at(err, in->name, 0, UINT64_MAX);
-        return ISL_EPARSE;
-    }
-    return 0;
-}
-
 /* Read plain (decompressed, not yet converted) bytes. */
 static int plain_read(struct isl_input *in, char *buf, size_t cap, size_t *got,
                       struct isl_error *err)
 {
     int rc;
 
-    if (in->gzip)
-        return gzip_read(in, buf, cap, got, err);
+    if (in->gz)
+        return isl_gunzip_read(in->gz, buf, cap, got, err);
     *got = 0;
     if (in->raw_pos == in->raw_len) {
         if (in->raw_eof)
@@ -294,13 +230,15 @@ int isl_input_open(struct isl_input **out, const char *path,
         in->raw_off += (uint64_t)n;
     }
     if (in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
+        unsigned char *raw = in->raw;
+
         in->gzip = true;
-        if (inflateInit2(&in->zs, 15 + 16) != Z_OK)
+        in->raw = NULL; /* the inflater's now */
+        if ((rc = isl_gunzip_open(&in->gz, in->fd, in->name, raw, in->raw_len,
+                                  err)) < 0) {
+            isl_error_at(err, in->name, 0, UINT64_MAX);
             goto fail;
-        in->z_ready = true;
-        in->zs.next_in = in->raw;
-        in->zs.avail_in = (uInt)in->raw_len;
-        in->z_in_member = true;
+        }
     }
 
     if (!is_utf8_name(encoding)) {
@@ -402,7 +340,7 @@ bool isl_input_is_converted(const struct isl_input *in)
 
 uint64_t isl_input_raw_offset(const struct isl_input *in)
 {
-    return in->raw_off;
+    return in->gz ? isl_gunzip_raw_offset(in->gz) : in->raw_off;
 }
 
 uint64_t isl_input_raw_size(const struct isl_input *in)
@@ -414,8 +352,7 @@ void isl_input_close(struct isl_input *in)
 {
     if (!in)
         return;
-    if (in->z_ready)
-        inflateEnd(&in->zs);
+    isl_gunzip_close(in->gz); /* before the fd it reads is closed */
     if (in->cd != (iconv_t)-1)
         iconv_close(in->cd);
     if (in->owns_fd && in->fd >= 0)

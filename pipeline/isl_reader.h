@@ -52,6 +52,12 @@ struct isl_reader_opts {
     bool flatten;             /* JSON: nested objects become "a.b" fields */
     size_t max_field;         /* bytes; 0 = ISL_DEFAULT_MAX_FIELD */
     size_t max_record;        /* bytes; 0 = ISL_DEFAULT_MAX_RECORD */
+
+    /* Internal, for tests only: no CLI option or feed key sets these. */
+    bool csv_libcsv;   /* CSV: parse with libcsv (the reference) even
+                          without an escape character */
+    size_t read_chunk; /* CSV: bytes asked of the input per read, 1 up to
+                          64 KiB (to test chunk boundaries); 0 = 64 KiB */
 };
 
 /* "csv", "xml", ... or NULL. */

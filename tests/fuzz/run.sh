@@ -14,7 +14,8 @@ mkdir -p "$B/crashes"
 status=0
 for t in $(sed -n 's/^set(FUZZ_TARGETS \(.*\))/\1/p' tests/fuzz/CMakeLists.txt); do
   fmt=${t#fuzz_in_}
-  corpus="$B/corpus-$fmt"
+  fmt=${fmt%%_*}
+  corpus="$B/corpus-${t#fuzz_in_}"
   mkdir -p "$corpus"
   find testdata -path "*/$fmt/*" -type f -exec cp {} "$corpus/" \; 2>/dev/null || true
   echo "fuzz: $t for ${SECS}s"
