@@ -21,7 +21,8 @@ struct isl_pos {
     const char *file; /* display name ("<stdin>" for -), borrowed */
     uint64_t line;    /* 1-based line where the record starts; 0 if none */
     uint64_t record;  /* 1-based record number within its file */
-    uint64_t offset;  /* byte offset of the record start, decoded stream */
+    uint64_t offset;  /* byte offset of the record start, decoded stream;
+                         UINT64_MAX when the reader cannot know it */
 };
 
 struct isl_field {
