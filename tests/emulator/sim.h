@@ -256,6 +256,7 @@ struct sim_col {
     bool mandatory;
     bool is_int;     /* stored as INTEGER (sorts numerically) */
     char *reference; /* referenced table or NULL */
+    bool indexed[2]; /* sim_db_want_index done: [0] binary, [1] NOCASE */
 };
 
 struct sim_table {
@@ -354,6 +355,11 @@ const struct sim_col *sim_db_add_reference(struct sim *s, struct sim_table *t,
 bool sim_db_inherited_column(const struct sim_table *t, const char *name);
 /* Label derived from a name: "u_employee_id" -> "Employee id" (malloc'd). */
 char *sim_db_label_from_name(const char *name);
+/* Makes sure an index serves "col = ?" / "col IN (...)" on t (each
+ * staging table for the sys_import_set_row view), with NOCASE collation
+ * when nocase. Created on first use; a failure only costs speed. */
+void sim_db_want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase);
 /* Display field name of a table (config, number, name, sys_created_on). */
 const char *sim_db_display_field(const struct sim_table *t);
 /* Counter in sim_counters: returns the next value. */
@@ -403,6 +409,11 @@ struct sim_query {
     char **params;        /* bound in order, ?1.. */
     size_t nparams, capparams;
     bool invalid; /* an unknown field or operator was seen */
+    struct sim_query_index {
+        const char *col; /* a column name of the table */
+        bool nocase;
+    } * indexes; /* columns compared with = or IN, worth an index */
+    size_t nindexes;
 };
 
 /* Compiles an encoded query against table t. Unknown fields and operators

@@ -460,6 +460,39 @@ bool sim_db_inherited_column(const struct sim_table *t, const char *name)
     return false;
 }
 
+static void want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase)
+{
+    struct sim_col *c = (struct sim_col *)sim_db_col(t, col);
+    struct sim_str sql = {0};
+    char key[2 * SIM_NAME_MAX + 8];
+
+    if (!c || c->indexed[nocase] || strcmp(col, "sys_id") == 0)
+        return;
+    /* the name must not collide for another (table, column, collation) */
+    snprintf(key, sizeof(key), "%s\n%s\n%d", t->name, col, (int)nocase);
+    sim_str_addf(&sql,
+                 "CREATE INDEX IF NOT EXISTS \"sim_qx_%016llx\" ON"
+                 " \"%s\"(\"%s\"%s)",
+                 (unsigned long long)fnv1a(key), t->name, col,
+                 nocase ? " COLLATE NOCASE" : "");
+    if (sim_db_exec(s, sql.p) == 0)
+        c->indexed[nocase] = true;
+    sim_str_free(&sql);
+}
+
+void sim_db_want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase)
+{
+    if (t->kind != SIM_KIND_VIEW) {
+        want_index(s, t, col, nocase);
+        return;
+    }
+    for (size_t i = 0; i < s->ntables; i++)
+        if (s->tables[i].kind == SIM_KIND_STAGING)
+            want_index(s, &s->tables[i], col, nocase);
+}
+
 const char *sim_db_display_field(const struct sim_table *t)
 {
     static const char *const candidates[] = {"number", "name", "u_name"};

@@ -77,8 +77,20 @@ void sim_query_add_param(struct sim_query *q, const char *v)
     q->params[q->nparams++] = sim_xstrdup(v);
 }
 
+/* Notes that an index on column c (with cs's collation) would serve this
+ * term. */
+static void want_index(struct sim_query *q, const struct sim_col *c, bool cs)
+{
+    q->indexes =
+        sim_xrealloc(q->indexes, (q->nindexes + 1) * sizeof(*q->indexes));
+    q->indexes[q->nindexes].col = c->name;
+    q->indexes[q->nindexes].nocase = !cs;
+    q->nindexes++;
+}
+
 void sim_query_free(struct sim_query *q)
 {
+    free(q->indexes);
     for (size_t i = 0; i < q->nparams; i++)
         free(q->params[i]);
     free(q->params);
@@ -165,8 +177,10 @@ static bool compile_term(struct sim_str *out, struct sim_query *q,
     case OP_EQ:
         if (!*v)
             sim_str_addf(out, "(\"%s\" IS NULL OR \"%s\" = '')", field, field);
-        else
+        else {
             sim_str_addf(out, "\"%s\" = ?%zu%s", field, param(q, v), coll);
+            want_index(q, c, cs);
+        }
         break;
     case OP_NE:
         if (!*v)
@@ -190,6 +204,7 @@ static bool compile_term(struct sim_str *out, struct sim_query *q,
     case OP_IN:
         sim_str_addf(out, "\"%s\"%s IN ", field, coll);
         add_list(out, q, v);
+        want_index(q, c, cs);
         break;
     case OP_NOTIN:
         sim_str_addf(out, "(\"%s\" IS NULL OR \"%s\"%s NOT IN ", field, field,

@@ -236,7 +236,7 @@ static void add_link_header(struct sim *s, const struct sim_req *r,
 }
 
 static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
-                 const struct sim_table *t, int version)
+                 struct sim_table *t, int version)
 {
     struct sim_query q;
     struct pairs pairs = {{0}};
@@ -268,6 +268,8 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
     }
     sim_query_compile(&q, t, encoded, s->cfg->query_case_sensitive,
                       s->cfg->ne_matches_empty);
+    for (size_t i = 0; i < q.nindexes; i++)
+        sim_db_want_index(s, t, q.indexes[i].col, q.indexes[i].nocase);
     if (q.invalid && s->cfg->invalid_query_no_rows)
         sim_str_add(&where, " WHERE 0");
     else if (q.where.len)
