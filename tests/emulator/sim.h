@@ -48,6 +48,9 @@ void sim_str_addn(struct sim_str *s, const char *text, size_t n);
 void sim_str_addf(struct sim_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sim_str_free(struct sim_str *s);
+/* Appends v as a JSON string, quoted and escaped as jansson's compact
+ * output does. */
+void sim_str_add_json(struct sim_str *s, const char *v);
 
 /* Fills out[33] with 32 random lower-case hex digits (a ServiceNow sys_id). */
 void sim_sys_id(char out[SIM_SYS_ID_LEN + 1]);
@@ -267,11 +270,22 @@ struct sim_table {
     size_t ncols, capcols;
 };
 
+#define SIM_STMT_CACHE_MAX 512
+#define SIM_STMT_SLOTS 1024 /* hash slots, a power of two > the max */
+
 struct sim_stmt_cache {
-    uint64_t *hash; /* FNV-1a of sql[i], checked before strcmp */
-    char **sql;
-    sqlite3_stmt **stmt;
-    size_t n, cap;
+    uint64_t hash[SIM_STMT_CACHE_MAX]; /* FNV-1a of sql[i] */
+    char *sql[SIM_STMT_CACHE_MAX];
+    sqlite3_stmt *stmt[SIM_STMT_CACHE_MAX];
+    size_t n;
+    uint32_t slot[SIM_STMT_SLOTS]; /* open addressing: index + 1, 0 free */
+    uint64_t generation;           /* bumped when the cache is emptied */
+};
+
+/* A caller's memo of a cached statement (zero-initialise). */
+struct sim_stmt_ref {
+    sqlite3_stmt *stmt;
+    uint64_t generation;
 };
 
 struct sim_token {
@@ -287,10 +301,11 @@ struct sim {
     struct sim_config *cfg;
     sqlite3 *db;
     pthread_mutex_t db_lock;
-    struct sim_stmt_cache cache;
+    struct sim_stmt_cache *cache;
     struct sim_table *tables;
     size_t ntables, captables;
     bool meta_ready; /* sim_meta_sync ran: keep sys_dictionary up to date */
+    struct sim_plans *plans; /* transform plans (sim_transform.c) */
 
     pthread_mutex_t auth_lock;
     struct sim_token *tokens;
@@ -325,6 +340,10 @@ void sim_db_lock(struct sim *s);
 void sim_db_unlock(struct sim *s);
 /* Cached prepared statement for sql (reset, bindings cleared). */
 sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql);
+/* The same, remembering the statement in ref so that the next call with
+ * the same sql and ref skips the lookup. */
+sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
+                              struct sim_stmt_ref *ref);
 /* Runs SQL without results; 0 or -1 (message on stderr). */
 int sim_db_exec(struct sim *s, const char *sql);
 int sim_db_begin(struct sim *s);
@@ -364,6 +383,12 @@ void sim_db_want_index(struct sim *s, struct sim_table *t, const char *col,
 const char *sim_db_display_field(const struct sim_table *t);
 /* Counter in sim_counters: returns the next value. */
 int64_t sim_db_next_counter(struct sim *s, const char *name, int64_t start);
+
+/* True for 32 lower-case hex digits. */
+bool sim_db_valid_sys_id(const char *v);
+/* False for the system-maintained columns (sys_id, sys_created_on, ...,
+ * sys_class_name), which the API does not write. */
+bool sim_db_settable(const struct sim_col *c);
 
 /* Generic record access. Values are JSON strings ("" for null). */
 json_t *sim_db_get_record(struct sim *s, const struct sim_table *t,
@@ -457,6 +482,8 @@ void sim_req_each_arg(const struct sim_req *r,
                       void *payload);
 /* Takes ownership of body (a json_t reference is stolen). */
 void sim_resp_json(struct sim_resp *resp, int status, json_t *body);
+/* Takes ownership of body, JSON text of len bytes (malloc'd). */
+void sim_resp_body(struct sim_resp *resp, int status, char *body, size_t len);
 void sim_resp_error(struct sim_resp *resp, int status, const char *message,
                     const char *detail);
 void sim_resp_header(struct sim_resp *resp, const char *name, const char *fmt,
@@ -520,14 +547,34 @@ struct sim_tresult {
     char error[256];
 };
 
-/* Transforms one staging row (object of column -> string) with every
- * active map of its staging table, in order, and records the outcome on
- * the staging row. out must hold sim_transform_max_results() entries.
- * Returns the number of results. Caller holds the DB lock and a
- * transaction. */
+/* A staging row as the transform reads it. */
+struct sim_srow {
+    const char *sys_id;
+    int64_t rowid;           /* SQLite rowid of the staging row */
+    const char *set_id;      /* its sys_import_set */
+    const char *const *vals; /* per sim_transform_columns() entry; "" or
+                                NULL when empty */
+};
+
+/* The staging columns the active maps of staging read, in the order
+ * sim_srow.vals holds them (*n of them). Valid until sim_transform_free. */
+const char *const *sim_transform_columns(struct sim *s,
+                                         const struct sim_table *staging,
+                                         size_t *n);
+/* SELECT of a set's pending rows in the sim_srow layout: sys_id, rowid,
+ * sys_import_set, then the columns; ?1 = set, ?2 = limit. Valid until the
+ * next column add. */
+const char *sim_transform_pending_sql(struct sim *s,
+                                      const struct sim_table *staging);
+/* Transforms one staging row with every active map of its staging table,
+ * in order, and records the outcome on the staging row. out must hold
+ * sim_transform_max_results() entries. Returns the number of results.
+ * Caller holds the DB lock and a transaction. */
 size_t sim_transform_row(struct sim *s, const struct sim_table *staging,
-                         const char *row_sys_id, json_t *row, const char *user,
+                         const struct sim_srow *row, const char *user,
                          struct sim_tresult *out);
+/* Frees the transform plans. */
+void sim_transform_free(struct sim *s);
 size_t sim_transform_max_results(const struct sim *s);
 /* Refreshes the import set's sys_import_set_run counts and, when
  * processed is true, marks the set processed. */

@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_MAX 512
-
 /* Standard columns on every table. */
 static const char *const sys_cols[] = {"sys_id",         "sys_created_on",
                                        "sys_created_by", "sys_updated_on",
@@ -93,6 +91,8 @@ static void cache_clear(struct sim_stmt_cache *c)
         free(c->sql[i]);
     }
     c->n = 0;
+    memset(c->slot, 0, sizeof(c->slot));
+    c->generation++;
 }
 
 static uint64_t fnv1a(const char *p)
@@ -104,18 +104,25 @@ static uint64_t fnv1a(const char *p)
     return h;
 }
 
+static sqlite3_stmt *reuse(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
 sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
 {
-    struct sim_stmt_cache *c = &s->cache;
+    struct sim_stmt_cache *c = s->cache;
     sqlite3_stmt *st = NULL;
     uint64_t h = fnv1a(sql);
+    size_t k;
 
-    for (size_t i = c->n; i-- > 0;) {
-        if (c->hash[i] == h && strcmp(c->sql[i], sql) == 0) {
-            sqlite3_reset(c->stmt[i]);
-            sqlite3_clear_bindings(c->stmt[i]);
-            return c->stmt[i];
-        }
+    for (k = h & (SIM_STMT_SLOTS - 1); c->slot[k];
+         k = (k + 1) & (SIM_STMT_SLOTS - 1)) {
+        size_t i = c->slot[k] - 1;
+        if (c->hash[i] == h && strcmp(c->sql[i], sql) == 0)
+            return reuse(c->stmt[i]);
     }
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
                            NULL) != SQLITE_OK) {
@@ -123,19 +130,25 @@ sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
                 sqlite3_errmsg(s->db), sql);
         return NULL;
     }
-    if (c->n == CACHE_MAX)
+    if (c->n == SIM_STMT_CACHE_MAX) {
         cache_clear(c);
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->sql = sim_xrealloc(c->sql, c->cap * sizeof(char *));
-        c->hash = sim_xrealloc(c->hash, c->cap * sizeof(uint64_t));
-        c->stmt = sim_xrealloc(c->stmt, c->cap * sizeof(sqlite3_stmt *));
+        k = h & (SIM_STMT_SLOTS - 1);
     }
     c->sql[c->n] = sim_xstrdup(sql);
     c->hash[c->n] = h;
     c->stmt[c->n] = st;
-    c->n++;
+    c->slot[k] = (uint32_t)++c->n;
     return st;
+}
+
+sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
+                              struct sim_stmt_ref *ref)
+{
+    if (ref->stmt && ref->generation == s->cache->generation)
+        return reuse(ref->stmt);
+    ref->stmt = sim_db_stmt(s, sql);
+    ref->generation = s->cache->generation;
+    return ref->stmt;
 }
 
 void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v)
@@ -146,14 +159,28 @@ void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v)
         sqlite3_bind_null(st, idx);
 }
 
+/* Runs a cached statement without parameters or results. */
+static int step_cached(struct sim *s, const char *sql)
+{
+    sqlite3_stmt *st = sim_db_stmt(s, sql);
+    int rc = st && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+
+    if (st && rc < 0)
+        fprintf(stderr, "isload-sim: sqlite: %s (in: %s)\n",
+                sqlite3_errmsg(s->db), sql);
+    if (st)
+        sqlite3_reset(st);
+    return rc;
+}
+
 int sim_db_begin(struct sim *s)
 {
-    return sim_db_exec(s, "BEGIN IMMEDIATE");
+    return step_cached(s, "BEGIN IMMEDIATE");
 }
 
 int sim_db_commit(struct sim *s)
 {
-    return sim_db_exec(s, "COMMIT");
+    return step_cached(s, "COMMIT");
 }
 
 void sim_db_rollback(struct sim *s)
@@ -554,7 +581,7 @@ json_t *sim_db_get_record(struct sim *s, const struct sim_table *t,
     return rec;
 }
 
-static bool is_hex32(const char *v)
+bool sim_db_valid_sys_id(const char *v)
 {
     if (!v || strlen(v) != SIM_SYS_ID_LEN)
         return false;
@@ -564,7 +591,7 @@ static bool is_hex32(const char *v)
     return true;
 }
 
-static bool settable(const struct sim_col *c)
+bool sim_db_settable(const struct sim_col *c)
 {
     /* system-maintained columns are not writable through the API */
     for (size_t i = 0; i < SIM_ARRAY_LEN(sys_cols); i++)
@@ -596,7 +623,7 @@ int sim_db_insert_record(struct sim *s, const struct sim_table *t,
     int rc = -1;
 
     v = json_object_get(fields, "sys_id");
-    if (json_is_string(v) && is_hex32(json_string_value(v)))
+    if (json_is_string(v) && sim_db_valid_sys_id(json_string_value(v)))
         memcpy(out_sys_id, json_string_value(v), SIM_SYS_ID_LEN + 1);
     else
         sim_sys_id(out_sys_id);
@@ -612,7 +639,7 @@ int sim_db_insert_record(struct sim *s, const struct sim_table *t,
     json_object_foreach(fields, key, v)
     {
         const struct sim_col *c = sim_db_col(t, key);
-        if (!c || !settable(c))
+        if (!c || !sim_db_settable(c))
             continue; /* unknown fields are silently ignored */
         char *text = sim_json_to_string(v);
         cols[n] = c;
@@ -672,7 +699,7 @@ int sim_db_update_record(struct sim *s, const struct sim_table *t,
     json_object_foreach(fields, key, v)
     {
         const struct sim_col *c = sim_db_col(t, key);
-        if (!c || !settable(c))
+        if (!c || !sim_db_settable(c))
             continue;
         char *text = sim_json_to_string(v);
         vals[n++] = fit(c, text);
@@ -825,6 +852,9 @@ int sim_db_open(struct sim *s)
     int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
+    s->cache = sim_xcalloc(1, sizeof(*s->cache));
+    /* no memory statistics: they take a global mutex on every malloc */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         fprintf(stderr, "isload-sim: cannot open database %s: %s\n", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -846,11 +876,10 @@ int sim_db_open(struct sim *s)
 
 void sim_db_close(struct sim *s)
 {
-    cache_clear(&s->cache);
-    free(s->cache.sql);
-    free(s->cache.hash);
-    free(s->cache.stmt);
-    memset(&s->cache, 0, sizeof(s->cache));
+    if (s->cache)
+        cache_clear(s->cache);
+    free(s->cache);
+    s->cache = NULL;
     if (s->db)
         sqlite3_close(s->db);
     s->db = NULL;

@@ -110,6 +110,51 @@ void sim_str_free(struct sim_str *s)
     s->len = s->cap = 0;
 }
 
+void sim_str_add_json(struct sim_str *s, const char *v)
+{
+    const char *run = v;
+
+    sim_str_addn(s, "\"", 1);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        const char *esc = NULL;
+        char u[8];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sim_str_addn(s, run, (size_t)(v - run));
+        run = v + 1;
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            snprintf(u, sizeof(u), "\\u%04X", c);
+            esc = u;
+        }
+        sim_str_add(s, esc);
+    }
+    sim_str_addn(s, run, (size_t)(v - run));
+    sim_str_addn(s, "\"", 1);
+}
+
 void sim_sys_id(char out[SIM_SYS_ID_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
