@@ -449,6 +449,30 @@ void sim_query_compile(struct sim_query *q, const struct sim_table *t,
 void sim_query_add_param(struct sim_query *q, const char *v);
 void sim_query_free(struct sim_query *q);
 
+/* ---------------------------------------------------------------- records */
+
+/* The rows of an Import Set API body (sim_records.c). */
+struct sim_pair {
+    const char *key;
+    const char *val; /* the text a staging column stores */
+};
+
+struct sim_records {
+    size_t n;      /* entries ("records" items, or the one object) */
+    size_t *first; /* per entry: its first pair, SIZE_MAX if no object */
+    size_t *count; /* per entry: its pairs */
+    struct sim_pair *pairs;
+    size_t npairs;
+    char *arena; /* the keys and values */
+};
+
+/* Parses a body: with multiple, {"records": [...]} (one entry per item),
+ * else one object. 0, -1 (not JSON, or not an object) or -2 (no records
+ * array). */
+int sim_records_parse(const char *body, size_t len, bool multiple,
+                      struct sim_records *out);
+void sim_records_free(struct sim_records *r);
+
 /* ---------------------------------------------------------------- http */
 
 struct sim_req {

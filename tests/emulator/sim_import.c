@@ -164,15 +164,12 @@ static const struct sim_col *resolve_key(struct sim *s, struct sim_table *t,
     return c;
 }
 
-static void resolve_record(struct sim *s, struct sim_table *t, json_t *rec,
-                           bool labels, struct keymaps *km)
+static void resolve_record(struct sim *s, struct sim_table *t,
+                           const struct sim_pair *pairs, size_t n, bool labels,
+                           struct keymaps *km)
 {
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(rec, key, v)
-    {
-        (void)v;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = pairs[i].key;
         if (keymaps_find(km, key))
             continue;
         if (km->n == km->cap) {
@@ -316,37 +313,26 @@ static void rowvals_free(struct rowvals *rv)
     free(rv->tv);
 }
 
-/* Fills rv from rec (the first key for a column wins); returns the bytes
- * of the row. */
-static size_t row_values(struct keymaps *km, json_t *rec, struct rowvals *rv)
+/* Fills rv from a record's pairs (the first key for a column wins);
+ * returns the bytes of the row. */
+static size_t row_values(struct keymaps *km, const struct sim_pair *pairs,
+                         size_t n, struct rowvals *rv)
 {
-    const char *key;
-    json_t *v;
     size_t bytes = 0;
 
     rowvals_clear(rv);
-    json_object_foreach(rec, key, v)
-    {
-        struct keymap *k = keymaps_find(km, key);
-        const char *text;
-        char *own = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct keymap *k = keymaps_find(km, pairs[i].key);
+        const char *text = pairs[i].val;
         size_t len;
         if (!k || k->slot == NONE || rv->v[k->slot])
             continue;
-        if (json_is_string(v))
-            text = json_string_value(v);
-        else
-            text = own = sim_json_to_string(v);
         len = km->col_len[k->slot] > 0
                   ? sim_utf8_prefix(text, (size_t)km->col_len[k->slot])
                   : strlen(text);
-        if (text[len]) { /* values are cut at the column length */
-            char *cut = sim_xstrndup(text, len);
-            free(own);
-            text = own = cut;
-        }
+        if (text[len]) /* values are cut at the column length */
+            text = rv->own[k->slot] = sim_xstrndup(text, len);
         rv->v[k->slot] = text;
-        rv->own[k->slot] = own;
         bytes += len;
     }
     for (size_t i = 0; i < km->ntcols; i++)
@@ -354,15 +340,16 @@ static size_t row_values(struct keymaps *km, json_t *rec, struct rowvals *rv)
     return bytes;
 }
 
-/* Inserts one staging row from rec (state pending, or skipped when too
+/* Inserts one staging row from a record (state pending, or skipped when too
  * big): fills id, rowid and rv. Returns 1 for a pending row, 0 for a skipped
  * one, -1 on a database error. */
-static int insert_row(struct sim *s, struct keymaps *km, json_t *rec,
+static int insert_row(struct sim *s, struct keymaps *km,
+                      const struct sim_pair *pairs, size_t npairs,
                       const char *set_id, int64_t row_no, const char *user,
                       struct rowvals *rv, char id[SIM_SYS_ID_LEN + 1],
                       int64_t *rowid)
 {
-    size_t bytes = row_values(km, rec, rv);
+    size_t bytes = row_values(km, pairs, npairs, rv);
     bool skipped =
         s->cfg->max_row_size > 0 && bytes > (size_t)s->cfg->max_row_size;
     sqlite3_stmt *st = sim_db_stmt_ref(s, km->sql, &km->ref);
@@ -461,18 +448,19 @@ static bool check_role(struct sim *s, const struct sim_req *r,
     return false;
 }
 
-static json_t *parse_json(const struct sim_req *r, struct sim_resp *resp)
+/* Parses the body into rows; false when resp has the 400. */
+static bool parse_records(const struct sim_req *r, struct sim_resp *resp,
+                          bool multiple, struct sim_records *out)
 {
-    json_error_t err;
-    json_t *body = json_loadb(r->body, r->body_len, 0, &err);
+    int rc = sim_records_parse(r->body, r->body_len, multiple, out);
 
-    if (!body || !json_is_object(body)) {
-        json_decref(body);
+    if (rc == -1)
         sim_resp_error(resp, 400, "Exception while reading request",
                        "The payload is not valid JSON.");
-        return NULL;
-    }
-    return body;
+    else if (rc == -2)
+        sim_resp_error(resp, 400, "Exception while reading request",
+                       "The payload must hold a \"records\" array.");
+    return rc == 0;
 }
 
 /* --- POST one -------------------------------------------------------------*/
@@ -487,27 +475,28 @@ static void insert_one(struct sim *s, struct sim_req *r, struct sim_resp *resp,
     struct sim_tresult *res = NULL;
     char id[SIM_SYS_ID_LEN + 1];
     int64_t rowid = 0;
-    json_t *body, *result;
+    struct sim_records recs;
+    json_t *result;
     size_t nres = 0;
     int rc;
 
-    if (!(body = parse_json(r, resp)))
+    if (!parse_records(r, resp, false, &recs))
         return;
     if (!sim_req_charge(s, r, 1, resp)) {
-        json_decref(body);
+        sim_records_free(&recs);
         return;
     }
     sim_db_lock(s);
     if (!check_staging(s, resp, name, &t) || !check_role(s, r, resp, false))
         goto out;
-    resolve_record(s, t, body, false, &km);
+    resolve_record(s, t, recs.pairs, recs.npairs, false, &km);
     keymaps_layout(s, t, &km);
     rowvals_init(&rv, &km);
     if (sim_db_begin(s) < 0)
         goto fail;
     if (sync_set(s, t->name, r->user->name, &set) < 0)
         goto fail;
-    rc = insert_row(s, &km, body, set.sys_id,
+    rc = insert_row(s, &km, recs.pairs, recs.npairs, set.sys_id,
                     next_row_number(s, t->name, set.sys_id), r->user->name, &rv,
                     id, &rowid);
     if (rc < 0)
@@ -541,7 +530,7 @@ out:
     sim_db_unlock(s);
     free(res);
     rowvals_free(&rv);
-    json_decref(body);
+    sim_records_free(&recs);
     keymaps_free(&km);
 }
 
@@ -567,21 +556,13 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
     char multi[SIM_SYS_ID_LEN + 1] = "";
     const char *multi_arg = sim_req_arg(r, "multi_import_set_id");
     const char *run_after = sim_req_arg(r, "run_after");
-    json_t *body, *records, *rec;
+    struct sim_records recs;
     bool sync, labels;
-    size_t i;
 
-    if (!(body = parse_json(r, resp)))
+    if (!parse_records(r, resp, true, &recs))
         return;
-    records = json_object_get(body, "records");
-    if (!json_is_array(records)) {
-        sim_resp_error(resp, 400, "Exception while reading request",
-                       "The payload must hold a \"records\" array.");
-        json_decref(body);
-        return;
-    }
-    if (!sim_req_charge(s, r, (int)json_array_size(records), resp)) {
-        json_decref(body);
+    if (!sim_req_charge(s, r, (int)recs.n, resp)) {
+        sim_records_free(&recs);
         return;
     }
     sim_db_lock(s);
@@ -589,11 +570,10 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
         goto out;
     sync = t->conf && t->conf->im_sync;
     labels = t->conf ? t->conf->im_labels : true;
-    json_array_foreach(records, i, rec)
-    {
-        if (json_is_object(rec))
-            resolve_record(s, t, rec, labels, &km);
-    }
+    for (size_t i = 0; i < recs.n; i++)
+        if (recs.first[i] != SIZE_MAX)
+            resolve_record(s, t, recs.pairs + recs.first[i], recs.count[i],
+                           labels, &km);
     keymaps_layout(s, t, &km);
     rowvals_init(&rv, &km);
     if (multi_arg && *multi_arg &&
@@ -618,15 +598,14 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
     if (create_set(s, t->name, sync, multi, r->user->name, &set) < 0)
         goto fail;
     res = sim_xcalloc(sim_transform_max_results(s), sizeof(*res));
-    json_array_foreach(records, i, rec)
-    {
+    for (size_t i = 0; i < recs.n; i++) {
         char id[SIM_SYS_ID_LEN + 1];
         int64_t rowid = 0;
         int rc;
-        if (!json_is_object(rec))
-            continue;
-        rc = insert_row(s, &km, rec, set.sys_id, (int64_t)i, r->user->name, &rv,
-                        id, &rowid);
+        if (recs.first[i] == SIZE_MAX)
+            continue; /* not an object: no row, but it keeps its number */
+        rc = insert_row(s, &km, recs.pairs + recs.first[i], recs.count[i],
+                        set.sys_id, (int64_t)i, r->user->name, &rv, id, &rowid);
         if (rc < 0)
             goto fail;
         if (sync && rc > 0) {
@@ -676,7 +655,7 @@ out:
     sim_db_unlock(s);
     free(res);
     rowvals_free(&rv);
-    json_decref(body);
+    sim_records_free(&recs);
     keymaps_free(&km);
 }
 
