@@ -350,7 +350,8 @@ int sim_db_begin(struct sim *s);
 int sim_db_commit(struct sim *s);
 void sim_db_rollback(struct sim *s);
 /* Binds text, NULL for an empty or NULL value (ServiceNow stores "" as
- * null). */
+ * null). v is not copied: it must stay valid until the statement has been
+ * stepped. */
 void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v);
 
 /* Table dictionary. Lookup returns NULL for unknown or internal tables. */

@@ -154,7 +154,7 @@ sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
 void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, idx);
 }
@@ -841,6 +841,9 @@ static int create_system_tables(struct sim *s)
     if (sim_meta_create_tables(s) < 0)
         return -1;
     if (!sim_db_create_table(s, "sys_import_set_row", SIM_KIND_VIEW))
+        return -1;
+    if (sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_run_set ON"
+                       " sys_import_set_run(\"set\")") < 0)
         return -1;
     return sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_iset_table ON"
                           " sys_import_set(table_name, state, mode)");

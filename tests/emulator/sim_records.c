@@ -86,7 +86,13 @@ static bool string(struct fast *f, size_t *off)
 
     *off = f->arena.len;
     while (f->p < f->end) {
-        unsigned char c = (unsigned char)*f->p;
+        unsigned char c;
+        while (f->p < f->end && (c = (unsigned char)*f->p) >= 0x20 &&
+               c < 0x80 && c != '"' && c != '\\')
+            f->p++; /* the plain run, in one go */
+        if (f->p >= f->end)
+            break;
+        c = (unsigned char)*f->p;
         if (c == '"') {
             sim_str_addn(&f->arena, run, (size_t)(f->p - run));
             sim_str_addn(&f->arena, "", 1);
@@ -101,10 +107,6 @@ static bool string(struct fast *f, size_t *off)
             if (!n)
                 return false;
             f->p += n;
-            continue;
-        }
-        if (c != '\\') {
-            f->p++;
             continue;
         }
         sim_str_addn(&f->arena, run, (size_t)(f->p - run));

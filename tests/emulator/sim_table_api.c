@@ -93,7 +93,7 @@ static void add_pairs(struct sim_str *out, const char *k1, const char *v1,
     if (k3) {
         sim_str_add(out, ",");
         sim_str_add_json(out, k3);
-        sim_str_add(out, ":");
+        sim_str_addn(out, ":", 1);
         sim_str_add_json(out, v3);
     }
     sim_str_add(out, "}");
@@ -151,9 +151,9 @@ static void render_row(struct render *rd, sqlite3_stmt *st, struct sim_str *out)
     for (int i = 0; i < n && i < rd->ncols; i++) {
         const char *v = (const char *)sqlite3_column_text(st, i);
         if (i)
-            sim_str_add(out, ",");
+            sim_str_addn(out, ",", 1);
         sim_str_add_json(out, sqlite3_column_name(st, i));
-        sim_str_add(out, ":");
+        sim_str_addn(out, ":", 1);
         render_value(rd, rd->cols[i], v ? v : "", out);
     }
     sim_str_add(out, "}");
