@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -44,7 +45,16 @@ struct sim_str {
     size_t len, cap;
 };
 void sim_str_add(struct sim_str *s, const char *text);
-void sim_str_addn(struct sim_str *s, const char *text, size_t n);
+/* Makes room for n more bytes and the NUL. */
+void sim_str_grow(struct sim_str *s, size_t n);
+static inline void sim_str_addn(struct sim_str *s, const char *text, size_t n)
+{
+    if (s->len + n + 1 > s->cap)
+        sim_str_grow(s, n);
+    memcpy(s->p + s->len, text, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
 void sim_str_addf(struct sim_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sim_str_free(struct sim_str *s);
@@ -305,6 +315,8 @@ struct sim {
     struct sim_table *tables;
     size_t ntables, captables;
     bool meta_ready; /* sim_meta_sync ran: keep sys_dictionary up to date */
+    bool in_tx;      /* inside sim_db_begin .. commit / rollback */
+    int64_t group_since_ms;  /* when the open group transaction began */
     struct sim_plans *plans; /* transform plans (sim_transform.c) */
 
     pthread_mutex_t auth_lock;
@@ -346,9 +358,16 @@ sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
                               struct sim_stmt_ref *ref);
 /* Runs SQL without results; 0 or -1 (message on stderr). */
 int sim_db_exec(struct sim *s, const char *sql);
+/* A request's transaction (sim_tx.c). Not nested. With an in-memory
+ * database it is a savepoint inside a longer transaction that
+ * sim_db_group_commit commits. */
 int sim_db_begin(struct sim *s);
 int sim_db_commit(struct sim *s);
 void sim_db_rollback(struct sim *s);
+/* Commits the longer transaction of an in-memory database when it is
+ * SIM_GROUP_COMMIT_MS old, or now with force; never inside a request's
+ * transaction. */
+void sim_db_group_commit(struct sim *s, bool force);
 /* Binds text, NULL for an empty or NULL value (ServiceNow stores "" as
  * null). v is not copied: it must stay valid until the statement has been
  * stepped. */

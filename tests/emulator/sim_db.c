@@ -159,36 +159,6 @@ void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v)
         sqlite3_bind_null(st, idx);
 }
 
-/* Runs a cached statement without parameters or results. */
-static int step_cached(struct sim *s, const char *sql)
-{
-    sqlite3_stmt *st = sim_db_stmt(s, sql);
-    int rc = st && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-
-    if (st && rc < 0)
-        fprintf(stderr, "isload-sim: sqlite: %s (in: %s)\n",
-                sqlite3_errmsg(s->db), sql);
-    if (st)
-        sqlite3_reset(st);
-    return rc;
-}
-
-int sim_db_begin(struct sim *s)
-{
-    return step_cached(s, "BEGIN IMMEDIATE");
-}
-
-int sim_db_commit(struct sim *s)
-{
-    return step_cached(s, "COMMIT");
-}
-
-void sim_db_rollback(struct sim *s)
-{
-    if (!sqlite3_get_autocommit(s->db))
-        sim_db_exec(s, "ROLLBACK");
-}
-
 /* --- dictionary in memory ---------------------------------------------- */
 
 struct sim_table *sim_db_table(struct sim *s, const char *name)
@@ -336,6 +306,7 @@ static const struct sim_col *add_column_ex(struct sim *s, struct sim_table *t,
             sim_str_free(&sql);
             if (rc < 0)
                 return NULL;
+            sim_db_group_commit(s, true); /* the dictionary follows it */
         }
     }
     c = mem_col_add(t, name);
@@ -503,8 +474,10 @@ static void want_index(struct sim *s, struct sim_table *t, const char *col,
                  " \"%s\"(\"%s\"%s)",
                  (unsigned long long)fnv1a(key), t->name, col,
                  nocase ? " COLLATE NOCASE" : "");
-    if (sim_db_exec(s, sql.p) == 0)
+    if (sim_db_exec(s, sql.p) == 0) {
         c->indexed[nocase] = true;
+        sim_db_group_commit(s, true);
+    }
     sim_str_free(&sql);
 }
 
@@ -864,8 +837,10 @@ int sim_db_open(struct sim *s)
         return -1;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    /* secure_delete (on in Debian's build) zeroes freed cell space: work
+     * nobody can observe here */
     if (sim_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                       " PRAGMA temp_store=MEMORY;"
+                       " PRAGMA temp_store=MEMORY; PRAGMA secure_delete=OFF;"
                        " PRAGMA cache_size=-65536") < 0)
         return -1;
     if (sim_db_exec(s, schema) < 0)
@@ -1002,7 +977,10 @@ int sim_db_apply_config(struct sim *s)
             goto fail;
     if (sim_db_rebuild_row_view(s) < 0 || sim_meta_sync(s) < 0)
         goto fail;
-    return sim_db_commit(s);
+    if (sim_db_commit(s) < 0)
+        goto fail;
+    sim_db_group_commit(s, true);
+    return 0;
 fail:
     sim_db_rollback(s);
     return -1;

@@ -133,8 +133,12 @@ static void add_list(struct sim_str *out, struct sim_query *q,
 
     sim_str_add(out, "(");
     for (char *item = strtok_r(copy, ",", &save); item;
-         item = strtok_r(NULL, ",", &save))
-        sim_str_addf(out, "%s?%zu", n++ ? ", " : "", param(q, item));
+         item = strtok_r(NULL, ",", &save)) {
+        char num[24];
+        int len = snprintf(num, sizeof(num), "%s?%zu", n++ ? ", " : "",
+                           param(q, item));
+        sim_str_addn(out, num, (size_t)len);
+    }
     if (!n)
         sim_str_add(out, "NULL");
     sim_str_add(out, ")");

@@ -353,6 +353,9 @@ int sim_records_parse(const char *body, size_t len, bool multiple,
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
+    /* unescaping only shrinks, and each string gains one NUL: the arena
+     * never grows while the fast path fills it */
+    sim_str_grow(&f.arena, 2 * len + 16);
     if (!multiple || !fast_parse(&f)) {
         fast_reset(&f, out);
         root = json_loadb(body, len, 0, &err);

@@ -61,18 +61,14 @@ char *sim_xstrndup(const char *s, size_t n)
     return p;
 }
 
-void sim_str_addn(struct sim_str *s, const char *text, size_t n)
+void sim_str_grow(struct sim_str *s, size_t n)
 {
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        s->p = sim_xrealloc(s->p, cap);
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, text, n);
-    s->len += n;
-    s->p[s->len] = '\0';
+    size_t cap = s->cap ? s->cap : 64;
+
+    while (cap < s->len + n + 1)
+        cap *= 2;
+    s->p = sim_xrealloc(s->p, cap);
+    s->cap = cap;
 }
 
 void sim_str_add(struct sim_str *s, const char *text)

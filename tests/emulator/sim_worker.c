@@ -214,6 +214,7 @@ static void *worker_main(void *arg)
             continue;
         }
         struct timespec ts;
+        sim_db_group_commit(s, false); /* idle: settle the group */
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += s->cfg->async_poll_ms / 1000;
         ts.tv_nsec += (s->cfg->async_poll_ms % 1000) * 1000000L;
