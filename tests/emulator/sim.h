@@ -337,6 +337,7 @@ struct sim {
 
     pthread_t worker;
     bool worker_started;
+    struct sim_worker_scratch *worker_scratch; /* sim_worker.c */
     bool stopping;
     pthread_cond_t worker_cond;
     uint64_t worker_rng;
@@ -345,6 +346,11 @@ struct sim {
     unsigned port;
     char base_url[160];
 };
+
+/* Makes SQLite use sim_mem.c's allocator; before the first sqlite3 call. */
+int sim_mem_install(void);
+/* After the last connection is closed: shuts SQLite down, frees its memory. */
+void sim_mem_release(void);
 
 int sim_db_open(struct sim *s);
 void sim_db_close(struct sim *s);
@@ -451,8 +457,10 @@ void sim_meta_column(struct sim *s, const struct sim_table *t,
 struct sim_query {
     struct sim_str where; /* "" or a boolean SQL expression */
     struct sim_str order; /* "" or "ORDER BY ..." */
-    char **params;        /* bound in order, ?1.. */
+    const char **params;  /* bound in order, ?1.. (into arena) */
     size_t nparams, capparams;
+    size_t *poff; /* while compiling: offsets in arena */
+    struct sim_str arena;
     bool invalid; /* an unknown field or operator was seen */
     struct sim_query_index {
         const char *col; /* a column name of the table */
@@ -466,7 +474,6 @@ struct sim_query {
 void sim_query_compile(struct sim_query *q, const struct sim_table *t,
                        const char *encoded, bool case_sensitive,
                        bool ne_matches_empty);
-void sim_query_add_param(struct sim_query *q, const char *v);
 void sim_query_free(struct sim_query *q);
 
 /* ---------------------------------------------------------------- records */

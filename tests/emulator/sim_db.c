@@ -831,6 +831,10 @@ int sim_db_open(struct sim *s)
     s->cache = sim_xcalloc(1, sizeof(*s->cache));
     /* no memory statistics: they take a global mutex on every malloc */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (sim_mem_install() < 0) {
+        fprintf(stderr, "isload-sim: cannot set SQLite's allocator\n");
+        return -1;
+    }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         fprintf(stderr, "isload-sim: cannot open database %s: %s\n", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -861,6 +865,7 @@ void sim_db_close(struct sim *s)
     if (s->db)
         sqlite3_close(s->db);
     s->db = NULL;
+    sim_mem_release();
     for (size_t i = 0; i < s->ntables; i++) {
         struct sim_table *t = &s->tables[i];
         for (size_t j = 0; j < t->ncols; j++) {

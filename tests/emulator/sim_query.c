@@ -68,15 +68,6 @@ static const struct {
     {">", OP_GT, false},
 };
 
-void sim_query_add_param(struct sim_query *q, const char *v)
-{
-    if (q->nparams == q->capparams) {
-        q->capparams = q->capparams ? q->capparams * 2 : 8;
-        q->params = sim_xrealloc(q->params, q->capparams * sizeof(char *));
-    }
-    q->params[q->nparams++] = sim_xstrdup(v);
-}
-
 /* Notes that an index on column c (with cs's collation) would serve this
  * term. */
 static void want_index(struct sim_query *q, const struct sim_col *c, bool cs)
@@ -88,12 +79,25 @@ static void want_index(struct sim_query *q, const struct sim_col *c, bool cs)
     q->nindexes++;
 }
 
+/* Parameters are kept back to back in q->arena (offsets in q->poff while
+ * compiling, pointers in q->params after), not one allocation each: an IN
+ * list of a readback has hundreds. */
+static void add_param(struct sim_query *q, const char *v)
+{
+    if (q->nparams == q->capparams) {
+        q->capparams = q->capparams ? q->capparams * 2 : 8;
+        q->poff = sim_xrealloc(q->poff, q->capparams * sizeof(size_t));
+    }
+    q->poff[q->nparams++] = q->arena.len;
+    sim_str_addn(&q->arena, v, strlen(v) + 1);
+}
+
 void sim_query_free(struct sim_query *q)
 {
     free(q->indexes);
-    for (size_t i = 0; i < q->nparams; i++)
-        free(q->params[i]);
+    free(q->poff);
     free(q->params);
+    sim_str_free(&q->arena);
     sim_str_free(&q->where);
     sim_str_free(&q->order);
     memset(q, 0, sizeof(*q));
@@ -102,7 +106,7 @@ void sim_query_free(struct sim_query *q)
 /* Adds a parameter and returns its number. */
 static size_t param(struct sim_query *q, const char *v)
 {
-    sim_query_add_param(q, v);
+    add_param(q, v);
     return q->nparams;
 }
 
@@ -365,4 +369,7 @@ void sim_query_compile(struct sim_query *q, const struct sim_table *t,
         sim_str_add(&q->where, where.p);
     sim_str_free(&where);
     free(copy);
+    q->params = sim_xcalloc(q->nparams + 1, sizeof(char *));
+    for (size_t i = 0; i < q->nparams; i++)
+        q->params[i] = q->arena.p + q->poff[i];
 }

@@ -197,8 +197,10 @@ static void add_pair(struct fast *f, size_t k, size_t v)
 
 static void add_record(struct sim_records *r, size_t first, size_t count)
 {
-    r->first = sim_xrealloc(r->first, (r->n + 1) * sizeof(size_t));
-    r->count = sim_xrealloc(r->count, (r->n + 1) * sizeof(size_t));
+    if ((r->n & (r->n - 1)) == 0) { /* 0, 1, 2, 4, ...: double */
+        r->first = sim_xrealloc(r->first, (2 * r->n + 1) * sizeof(size_t));
+        r->count = sim_xrealloc(r->count, (2 * r->n + 1) * sizeof(size_t));
+    }
     r->first[r->n] = first;
     r->count[r->n] = count;
     r->n++;

@@ -67,6 +67,11 @@ struct map_plan {
     char *find_sql;   /* lookup when no coalesce value is empty */
     char *insert_sql;
     struct sim_stmt_ref find_ref, insert_ref;
+    /* scratch for one row: values to write (per target), the copies among
+     * them, the matched record's sel values */
+    const char **val;
+    char **own;
+    char **existing;
 };
 
 struct sim_plans {
@@ -102,6 +107,9 @@ static void map_plan_free(struct map_plan *p)
     free(p->mand_sel);
     free(p->find_sql);
     free(p->insert_sql);
+    free(p->val);
+    free(p->own);
+    free(p->existing);
     memset(p, 0, sizeof(*p));
 }
 
@@ -251,6 +259,8 @@ static void build_map_plan(struct map_plan *p, const struct sim_tmap *m,
         p->fm_t[i] = add_target(p, m->fm[i].target);
         p->fm_src[i] = find_name(sp->cols, sp->ncols, m->fm[i].source);
     }
+    p->val = sim_xcalloc(p->nt + 1, sizeof(char *));
+    p->own = sim_xcalloc(p->nt + 1, sizeof(char *));
     p->tlen = sim_xcalloc(p->nt + 1, sizeof(int));
     p->tset = sim_xcalloc(p->nt + 1, sizeof(bool));
     p->sysid_t = NONE;
@@ -283,6 +293,7 @@ static void build_map_plan(struct map_plan *p, const struct sim_tmap *m,
         }
         p->nmand++;
     }
+    p->existing = sim_xcalloc(p->nsel + 1, sizeof(char *));
 
     sim_str_add(&sql, "SELECT sys_id");
     for (size_t i = 0; i < p->nsel; i++)
@@ -339,14 +350,6 @@ static const char *src_value(const struct sim_srow *row,
     const char *v = k == NONE ? NULL : row->vals[k];
 
     return v ? v : "";
-}
-
-/* v cut to target field k's length (malloc'd). */
-static char *fit_target(const struct map_plan *p, size_t k, const char *v)
-{
-    if (p->tlen[k] > 0)
-        return sim_xstrndup(v, sim_utf8_prefix(v, (size_t)p->tlen[k]));
-    return sim_xstrdup(v);
 }
 
 /* Looks up the coalesce match. On a match fills id and existing[] (the
@@ -410,7 +413,7 @@ static bool find_match(struct sim *s, const struct sim_tmap *m,
 
 /* Mandatory-field check over the values to write (val[] per target, NULL
  * when not written) and the existing record; false fills res->error. */
-static bool mandatory_ok(const struct map_plan *p, char *const *val,
+static bool mandatory_ok(const struct map_plan *p, const char *const *val,
                          char *const *existing, struct sim_tresult *res)
 {
     struct sim_str missing = {0};
@@ -434,8 +437,9 @@ static bool mandatory_ok(const struct map_plan *p, char *const *val,
     return ok;
 }
 
-static bool insert_target(struct sim *s, struct map_plan *p, char *const *val,
-                          const char *user, char id[SIM_SYS_ID_LEN + 1])
+static bool insert_target(struct sim *s, struct map_plan *p,
+                          const char *const *val, const char *user,
+                          char id[SIM_SYS_ID_LEN + 1])
 {
     sqlite3_stmt *st = sim_db_stmt_ref(s, p->insert_sql, &p->insert_ref);
     char now[20];
@@ -464,7 +468,8 @@ static bool insert_target(struct sim *s, struct map_plan *p, char *const *val,
 }
 
 static int update_target(struct sim *s, const struct map_plan *p,
-                         char *const *val, const char *id, const char *user)
+                         const char *const *val, const char *id,
+                         const char *user)
 {
     json_t *fields = json_object();
     int rc;
@@ -483,7 +488,8 @@ static void transform_one(struct sim *s, const struct sim_tmap *m,
 {
     char match[SIM_SYS_ID_LEN + 1] = "";
     size_t ncoal = 0, nempty = 0, nval = 0;
-    char **val = NULL, **existing = NULL;
+    const char **val = p->val;
+    char **own = p->own, **existing = p->existing;
     bool found = false;
 
     memset(res, 0, sizeof(*res));
@@ -506,27 +512,33 @@ static void transform_one(struct sim *s, const struct sim_tmap *m,
         snprintf(res->comment, sizeof(res->comment), SKIPPED_COMMENT);
         return;
     }
-    val = sim_xcalloc(p->nt + 1, sizeof(char *));
-    existing = sim_xcalloc(p->nsel + 1, sizeof(char *));
+    memset(val, 0, p->nt * sizeof(*val));
+    memset(own, 0, p->nt * sizeof(*own));
     if (ncoal && nempty < ncoal && (!nempty || m->coalesce_empty_fields))
         found = find_match(s, m, p, row, nempty, match, existing);
 
-    /* the values this map writes; a later field map to the same target
-     * replaces an earlier one */
+    /* the values this map writes, cut to the target length ("NULL"
+     * clears); a later field map to the same target replaces an earlier
+     * one */
     for (size_t i = 0; i < m->nfm; i++) {
-        const char *v = src_value(row, p, i);
-        size_t k = p->fm_t[i];
-        char *nv;
+        const char *v = src_value(row, p, i), *nv = v;
+        size_t k = p->fm_t[i], len;
+        char *cut = NULL;
         if (!*v && (!found || !m->copy_empty_fields))
             continue;
-        nv = fit_target(p, k, strcmp(v, "NULL") == 0 ? "" : v);
+        if (strcmp(v, "NULL") == 0)
+            nv = "";
+        else if (p->tlen[k] > 0 &&
+                 v[len = sim_utf8_prefix(v, (size_t)p->tlen[k])])
+            nv = cut = sim_xstrndup(v, len);
         if ((found && strcmp(existing[k], nv) == 0) || (!found && !*nv)) {
-            free(nv); /* unchanged, or nothing to insert */
+            free(cut); /* unchanged, or nothing to insert */
             continue;
         }
         if (!val[k])
             nval++;
-        free(val[k]);
+        free(own[k]);
+        own[k] = cut;
         val[k] = nv;
     }
     if (!mandatory_ok(p, val, found ? existing : NULL, res)) {
@@ -553,11 +565,9 @@ static void transform_one(struct sim *s, const struct sim_tmap *m,
         snprintf(res->error, sizeof(res->error), "Insert failed");
     }
     for (size_t i = 0; i < p->nt; i++)
-        free(val[i]);
+        free(own[i]);
     for (size_t i = 0; found && i < p->nsel; i++)
         free(existing[i]);
-    free(val);
-    free(existing);
 }
 
 /* --- one row, all maps --------------------------------------------------- */

@@ -28,7 +28,40 @@ struct candidate {
     int64_t seq;
     char set_id[SIM_SYS_ID_LEN + 1];
     char staging[SIM_NAME_MAX + 1];
+    char run_after[SIM_SYS_ID_LEN + 1]; /* "" when none (or no sys_id) */
 };
+
+/* Up to limit pending rows of a set, copied out of SQLite (the transform
+ * updates the rows it reads). */
+/* Up to limit pending rows of a set, copied out of SQLite (the transform
+ * updates the rows it reads). */
+struct pending {
+    struct sim_str text; /* every value, NUL-terminated, back to back */
+    size_t *off;         /* per row: sys_id, rowid, set, then the ncols
+                            values */
+    size_t nrows, ncols, cap;
+};
+
+/* What the worker keeps between steps, so that a step allocates nothing
+ * once warm. */
+struct sim_worker_scratch {
+    struct candidate *cand;
+    size_t ncand_cap;
+    struct pending pd;
+    const char **vals;
+    size_t nvals_cap;
+    struct sim_tresult *res;
+};
+
+static struct sim_worker_scratch *scratch(struct sim *s)
+{
+    if (!s->worker_scratch) {
+        s->worker_scratch = sim_xcalloc(1, sizeof(*s->worker_scratch));
+        s->worker_scratch->res = sim_xcalloc(sim_transform_max_results(s),
+                                             sizeof(struct sim_tresult));
+    }
+    return s->worker_scratch;
+}
 
 static bool run_after_done(struct sim *s, const char *run_after)
 {
@@ -54,67 +87,55 @@ static bool run_after_done(struct sim *s, const char *run_after)
 }
 
 /* Picks the next set to work on; false when there is none. */
+/* Picks the next set to work on; false when there is none. */
 static bool pick(struct sim *s, struct candidate *out)
 {
-    struct candidate *c = NULL;
-    char **after = NULL;
-    size_t n = 0, cap = 0, neligible = 0;
+    struct sim_worker_scratch *w = scratch(s);
+    size_t n = 0, neligible = 0;
     sqlite3_stmt *st =
         sim_db_stmt(s, "SELECT seq, set_id, staging, run_after FROM sim_async"
                        " WHERE loaded_ms <= ?1 ORDER BY seq");
-    bool found = false;
 
     if (!st)
         return false;
     sqlite3_bind_int64(st, 1, wall_ms() - s->cfg->async_delay_ms);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *ra = (const char *)sqlite3_column_text(st, 3);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            c = sim_xrealloc(c, cap * sizeof(*c));
-            after = sim_xrealloc(after, cap * sizeof(char *));
+        if (n == w->ncand_cap) {
+            w->ncand_cap = w->ncand_cap ? w->ncand_cap * 2 : 16;
+            w->cand = sim_xrealloc(w->cand, w->ncand_cap * sizeof(*w->cand));
         }
+        struct candidate *c = w->cand;
         c[n].seq = sqlite3_column_int64(st, 0);
         snprintf(c[n].set_id, sizeof(c[n].set_id), "%s",
                  (const char *)sqlite3_column_text(st, 1));
         snprintf(c[n].staging, sizeof(c[n].staging), "%s",
                  (const char *)sqlite3_column_text(st, 2));
-        after[n] = ra ? sim_xstrdup(ra) : NULL;
+        /* longer than a sys_id: names no set, so it does not block */
+        snprintf(c[n].run_after, sizeof(c[n].run_after), "%s",
+                 ra && strlen(ra) <= SIM_SYS_ID_LEN ? ra : "");
         n++;
     }
     sqlite3_reset(st);
-    for (size_t i = 0; i < n; i++) {
-        if (run_after_done(s, after[i]))
-            c[neligible++] = c[i];
-        free(after[i]);
-    }
-    free(after);
-    if (neligible) {
-        size_t k = 0;
-        if (s->cfg->async_random_order)
-            k = (size_t)(sim_rng_next(&s->worker_rng) % neligible);
-        *out = c[k];
-        found = true;
-    }
-    free(c);
-    return found;
+    for (size_t i = 0; i < n; i++)
+        if (run_after_done(s, w->cand[i].run_after))
+            w->cand[neligible++] = w->cand[i];
+    if (!neligible)
+        return false;
+    *out = w->cand[s->cfg->async_random_order
+                       ? (size_t)(sim_rng_next(&s->worker_rng) % neligible)
+                       : 0];
+    return true;
 }
-
-/* Up to limit pending rows of a set, copied out of SQLite (the transform
- * updates the rows it reads). */
-struct pending {
-    struct sim_str text; /* every value, NUL-terminated, back to back */
-    size_t *off;         /* per row: sys_id, rowid, set, then the ncols
-                            values */
-    size_t nrows, ncols;
-};
 
 static void pending_load(struct sim *s, const struct sim_table *staging,
                          const char *set_id, int limit, struct pending *pd)
 {
     sqlite3_stmt *st = sim_db_stmt(s, sim_transform_pending_sql(s, staging));
-    size_t per, cap = 0;
+    size_t per;
 
+    pd->text.len = 0;
+    pd->nrows = 0;
     sim_transform_columns(s, staging, &pd->ncols);
     per = pd->ncols + 3;
     if (!st)
@@ -122,9 +143,9 @@ static void pending_load(struct sim *s, const struct sim_table *staging,
     sqlite3_bind_text(st, 1, set_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, limit);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (pd->nrows == cap) {
-            cap = cap ? cap * 2 : 64;
-            pd->off = sim_xrealloc(pd->off, cap * per * sizeof(size_t));
+        if ((pd->nrows + 1) * per > pd->cap) {
+            pd->cap = ((pd->nrows + 1) * per) * 2;
+            pd->off = sim_xrealloc(pd->off, pd->cap * sizeof(size_t));
         }
         for (size_t i = 0; i < per; i++) {
             const char *v = (const char *)sqlite3_column_text(st, (int)i);
@@ -143,28 +164,27 @@ static size_t transform_set(struct sim *s, const struct candidate *c,
                             size_t limit, bool *finished)
 {
     struct sim_table *staging = sim_db_table(s, c->staging);
-    struct sim_tresult *res;
-    struct pending pd;
-    const char **vals;
+    struct sim_worker_scratch *w = scratch(s);
+    struct pending *pd = &w->pd;
     sqlite3_stmt *st;
 
-    memset(&pd, 0, sizeof(pd));
+    pd->nrows = pd->ncols = 0;
     if (staging)
-        pending_load(s, staging, c->set_id, (int)limit, &pd);
-    res = sim_xcalloc(sim_transform_max_results(s), sizeof(*res));
-    vals = sim_xcalloc(pd.ncols + 1, sizeof(char *));
-    for (size_t r = 0; r < pd.nrows; r++) {
-        const size_t *o = &pd.off[r * (pd.ncols + 3)];
-        struct sim_srow row = {pd.text.p + o[0],
-                               strtoll(pd.text.p + o[1], NULL, 10),
-                               pd.text.p + o[2], vals};
-        for (size_t i = 0; i < pd.ncols; i++)
-            vals[i] = pd.text.p + o[i + 3];
-        sim_transform_row(s, staging, &row, "system", res);
+        pending_load(s, staging, c->set_id, (int)limit, pd);
+    if (pd->ncols + 1 > w->nvals_cap) {
+        w->nvals_cap = pd->ncols + 1;
+        w->vals = sim_xrealloc(w->vals, w->nvals_cap * sizeof(char *));
     }
-    free(vals);
-    free(res);
-    *finished = pd.nrows < limit;
+    for (size_t r = 0; r < pd->nrows; r++) {
+        const size_t *o = &pd->off[r * (pd->ncols + 3)];
+        struct sim_srow row = {pd->text.p + o[0],
+                               strtoll(pd->text.p + o[1], NULL, 10),
+                               pd->text.p + o[2], w->vals};
+        for (size_t i = 0; i < pd->ncols; i++)
+            w->vals[i] = pd->text.p + o[i + 3];
+        sim_transform_row(s, staging, &row, "system", w->res);
+    }
+    *finished = pd->nrows < limit;
     if (*finished) {
         if (staging)
             sim_transform_finish_set(s, c->set_id, c->staging, "system", true);
@@ -175,9 +195,7 @@ static size_t transform_set(struct sim *s, const struct candidate *c,
             sqlite3_reset(st);
         }
     }
-    sim_str_free(&pd.text);
-    free(pd.off);
-    return pd.nrows;
+    return pd->nrows;
 }
 
 /* One unit of work, in one transaction: up to async_chunk_rows rows of
@@ -257,4 +275,13 @@ void sim_worker_stop(struct sim *s)
     sim_db_unlock(s);
     pthread_join(s->worker, NULL);
     s->worker_started = false;
+    if (s->worker_scratch) {
+        sim_str_free(&s->worker_scratch->pd.text);
+        free(s->worker_scratch->pd.off);
+        free(s->worker_scratch->cand);
+        free(s->worker_scratch->vals);
+        free(s->worker_scratch->res);
+        free(s->worker_scratch);
+        s->worker_scratch = NULL;
+    }
 }
