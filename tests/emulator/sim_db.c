@@ -11,7 +11,9 @@
  * staging table extends sys_import_set_row").
  *
  * Callers hold sim->db_lock. Statements are prepared once and cached by
- * their SQL text.
+ * their SQL text (a hash table); callers that run one statement per row
+ * keep a sim_stmt_ref to skip even that lookup. Columns that Table API
+ * queries compare with = or IN get an index on first use.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1

@@ -13,10 +13,11 @@
  *        per the same setting; run_after orders async sets.
  *   GET  /api/now/import/{staging}/{sys_id}       the row's results.
  *
- * Staging columns are added on first use (outside the request's
- * transaction, so a rollback cannot leave the dictionary out of step) and
- * values are cut at the column length. Rows are written with one prepared
- * INSERT each, all in one transaction per request.
+ * The body is parsed into (key, text) pairs (sim_records.c). Staging
+ * columns are added on first use (outside the request's transaction, so a
+ * rollback cannot leave the dictionary out of step) and values are cut at
+ * the column length. The keys of a request fix the columns it writes, so
+ * all its rows go through one prepared INSERT, in one transaction.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
