@@ -8,13 +8,12 @@
 #   BENCH_LOAD_ROWS_50     rows for the 50 ms loads (default 40000)
 #   BENCH_LOAD_SMALL_ROWS  rows of the small load for the RSS check (10000)
 #   BENCH_LOAD_LATENCY     the slow latency in ms (default 50)
-#   BENCH_LOAD_NOINDEX=1   run the emulator without the correlation index
-#                          (in-memory db, as shipped; readbacks scan the table)
 #   BENCH_LOAD_BUILD       Release build tree (default $BENCH_LOAD_DIR/build;
 #                          configured and built if needed)
 #   BENCH_LOAD_DIR         scratch folder (default /tmp/isload-load-bench)
 #
-# Each load goes into a fresh emulator (--user bench:pw) on 127.0.0.1 only:
+# Each load goes into a fresh emulator (in-memory database, as shipped;
+# --user bench:pw) on 127.0.0.1 only:
 #   isload load bench/hr_feed.json data.csv --instance http://127.0.0.1:PORT
 #     --mode multiple --batch 200 --concurrency C --state-dir DIR
 # and must exit 0 with rows_sent == inserted == N in its report.json.
@@ -80,24 +79,12 @@ gen_if() { # rows -> $W/data_ROWS.csv
 }
 for n in "$N" "$N50" "$NS"; do gen_if "$n"; done
 
-# isload-sim's staging tables have no index on the correlation column, so
-# every readback (u_isload_rowIN...) scans the whole staging table and the
-# emulator, not isload, becomes the bottleneck as the table grows. Unless
-# BENCH_LOAD_NOINDEX=1, each run gets a fresh copy of a database file made
-# once with that index added. The config declares u_isload_row up front:
-# adding it on first use makes isload-sim (as of this writing) crash in
-# insertMultiple when the staging table reaches 32 columns (use after free
-# of the column array, sim_import.c insert_row after sim_db_add_column).
-cat >"$W/sim.json" <<JSON
-{"staging_tables": [{"name": "$STAGING",
-   "columns": [{"name": "u_isload_row", "max_length": 40}]}]}
-JSON
-start_sim() { # latency_ms [--db FILE]
-  local lat=$1; shift
+start_sim() { # latency_ms
+  local lat=$1
   stop_sim
   : >"$W/sim.out"
-  "$SIM" --port 0 --config "$W/sim.json" --feed "$FEED" --user bench:pw \
-    --latency-ms "$lat" "$@" >"$W/sim.out" 2>"$W/sim.err" &
+  "$SIM" --port 0 --feed "$FEED" --user bench:pw --latency-ms "$lat" \
+    >"$W/sim.out" 2>"$W/sim.err" &
   SIM_PID=$!
   PORT=""
   for _ in $(seq 1 200); do
@@ -109,27 +96,6 @@ start_sim() { # latency_ms [--db FILE]
   [ -n "$PORT" ] || die "isload-sim printed no port"
   URL="http://127.0.0.1:$PORT"
 }
-if [ "${BENCH_LOAD_NOINDEX:-0}" = 1 ]; then
-  fresh_sim() { start_sim "$1"; }
-  DBNOTE="in-memory db, no correlation index"
-else
-  rm -f "$W/template.db" "$W/template.db-wal" "$W/template.db-shm"
-  start_sim 0 --db "$W/template.db"
-  stop_sim
-  python3 - "$W/template.db" "$STAGING" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1])
-c.execute(f'CREATE INDEX bench_ix_corr ON "{sys.argv[2]}"(u_isload_row)')
-c.commit()
-c.close()
-PY
-  fresh_sim() {
-    rm -f "$W/run.db" "$W/run.db-wal" "$W/run.db-shm"
-    cp "$W/template.db" "$W/run.db"
-    start_sim "$1" --db "$W/run.db"
-  }
-  DBNOTE="db file, index on u_isload_row"
-fi
 
 sim_cpu() { # user+sys seconds of the running emulator so far
   awk -v t="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t}' "/proc/$SIM_PID/stat"
@@ -144,7 +110,7 @@ staged_rows() { # rows in the staging table of the running emulator
 isload_run() {
   local lat=$1 c=$2 n=$3 sd="$W/state-$1-$2-$3"
   rm -rf "$sd"
-  fresh_sim "$lat"
+  start_sim "$lat"
   measure "$ISLOAD" load -q "$FEED" "$W/data_$n.csv" --instance "$URL" \
     --mode multiple --batch 200 --concurrency "$c" --state-dir "$sd" \
     --report "$sd/report.json"
@@ -172,7 +138,7 @@ PY
 # py_run latency rows -> RPS_P CPU100_P
 py_run() {
   local lat=$1 n=$2 got
-  fresh_sim "$lat"
+  start_sim "$lat"
   measure python3 bench/py_loader.py "$FEED" "$W/data_$n.csv" --instance "$URL" --batch 200
   got=$(staged_rows)
   SIMCPU_P=$(sim_cpu)
@@ -185,7 +151,7 @@ py_run() {
 }
 
 mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
-echo "== loads (emulator: $DBNOTE; feed bench/hr_feed.json; --batch 200) =="
+echo "== loads (emulator: in-memory db; feed bench/hr_feed.json; --batch 200) =="
 printf '\n%-8s %-5s %9s | %-38s | %-24s\n' "" "" "" "isload load --mode multiple" "py_loader.py (sequential)"
 printf '%-8s %-5s %9s | %8s %9s %8s %9s | %8s %9s %9s\n' latency conc rows "rows/s" "CPU/100k" "peakRSS" "sim/100k" "rows/s" "CPU/100k" "sim/100k"
 row() { # lat c n [py rps, py cpu, py sim]
@@ -220,7 +186,7 @@ for c in 1 8; do
 done
 
 echo
-echo "== emulator throughput (tests/emulator/bench_sim.sh, Release isload-sim, in-memory) =="
+echo "== emulator alone (tests/emulator/bench_sim.sh, Release isload-sim, in-memory) =="
 bash tests/emulator/bench_sim.sh "$SIM" 200 8 200 | tail -1
-echo "  (posts only: the readback GETs isload also makes are not in this figure)"
+echo "  (200-row async posts, transform and the loader's readback GETs; sync posts)"
 stop_sim

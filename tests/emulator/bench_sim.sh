@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_sim.sh: how fast does isload-sim take insertMultiple batches?
+# bench_sim.sh: how fast does isload-sim take the loader's workload?
 #
 # usage: bench_sim.sh [ISLOAD_SIM] [BATCHES] [CONNECTIONS] [ROWS]
 #   ISLOAD_SIM   path to the binary (default: build/tests/emulator/isload-sim)
@@ -8,12 +8,18 @@
 #   ROWS         records per batch (default 200)
 #
 # Starts the emulator with an in-memory database and a feed-like staging
-# table, posts BATCHES batches over loopback with curl --parallel, and
-# prints two figures: rows/s accepted (asynchronous insertMultiple, the
-# loader's default path) and rows/s until the async worker has transformed
-# every row; then the same for a synchronous staging table. The last line
-# is machine-readable:
-#   isload-sim insertMultiple rows/s: async=N transformed=N sync=N
+# table, then over loopback from CONNECTIONS curl processes, each one
+# keep-alive connection sending its share of the batches in turn:
+#   1. posts BATCHES insertMultiple batches (asynchronous transform), each
+#      row with its own u_isload_row, and waits for the worker;
+#   2. reads every batch back the way isload does: GET /api/now/table/
+#      <staging>?sysparm_query=u_isload_rowIN<the batch's ids>^ORDERBY
+#      sys_created_on&sysparm_fields=... (checking each gets ROWS rows);
+#   3. posts the same batches to a synchronous staging table.
+# It prints rows/s for each, and the emulator's CPU (user+sys, from
+# /proc) per 100k rows for steps 1 and 2 together: the loader's workload.
+# The last line is machine-readable:
+#   isload-sim rows/s: async=N transformed=N readback=N sync=N cpu_s_per_100k=X
 # Use a build without sanitizers for meaningful numbers.
 set -eu
 
@@ -23,7 +29,7 @@ CONN=${3:-4}
 ROWS=${4:-200}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/isload-sim-bench.XXXXXX")
 SIM_PID=
-trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; cat "$TMP"/curl.*.err 2>/dev/null | sort | uniq -c | head -5 >&2; rm -rf "$TMP"' EXIT
 
 for tool in curl jq; do
     command -v "$tool" >/dev/null || { echo "bench_sim: needs $tool" >&2; exit 2; }
@@ -50,12 +56,7 @@ cat >"$TMP/cfg.json" <<'EOF'
      {"source": "u_active", "target": "u_active"}]}]}
 EOF
 
-# distinct keys per batch so that every row is an insert
-jq -nc --argjson n "$ROWS" '{records: [range($n) | {
-    u_employee_id: "E\(.)", u_first_name: "First\(.)", u_last_name: "Last",
-    u_email: "user\(.)@example.com", u_department: "Dept \(. % 17)",
-    u_active: "true", u_isload_row: "\(.)"}]}' >"$TMP/body.json"
-
+: >"$TMP/out"
 "$SIM" --port 0 --config "$TMP/cfg.json" --feed "$TMP/feed.json" \
     --user bench:pw >"$TMP/out" 2>"$TMP/err" &
 SIM_PID=$!
@@ -67,53 +68,107 @@ PORT=$(sed -n '1s/^listening on //p' "$TMP/out")
 [ -n "$PORT" ] || { echo "bench_sim: isload-sim did not start" >&2; exit 1; }
 BASE="http://127.0.0.1:$PORT"
 
-now() { date +%s.%N; }
+# one body per batch: distinct keys (every row is an insert) and
+# correlation values. Connection c sends batches c, c+CONN, ... one after
+# the other on one keep-alive connection: curl config files, where each
+# request states all its options (curl resets them at "next")
+COMMON='user = "bench:pw"
+header = "Accept: application/json"'
+FIELDS=u_isload_row,sys_id,sys_import_set,sys_import_state,sys_import_state_comment,sys_target_table,sys_target_sys_id,sys_row_error,sys_created_on
+for b in $(seq 1 "$BATCHES"); do
+    c=$(((b - 1) % CONN))
+    jq -nc --argjson n "$ROWS" --argjson b "$b" '{records: [range($n) | {
+        u_employee_id: "E\($b)-\(.)", u_first_name: "First\(.)",
+        u_last_name: "Last", u_email: "user\($b).\(.)@example.com",
+        u_department: "Dept \(. % 17)", u_active: "true",
+        u_isload_row: "bench-\($b)-\(.)"}]}' >"$TMP/b$b.json"
+    ids=$(jq -nr --argjson n "$ROWS" --argjson b "$b" \
+        '[range($n) | "bench-\($b)-\(.)"] | join("%2C")')
+    for t in u_bench_import u_bsync_import; do
+        [ -s "$TMP/post_$t.$c.cfg" ] && echo next >>"$TMP/post_$t.$c.cfg"
+        printf '%s\nurl = "%s/api/now/import/%s/insertMultiple"\nheader = "Content-Type: application/json"\ndata-binary = "@%s"\nwrite-out = "\\n%%{http_code}\\n"\n' \
+            "$COMMON" "$BASE" "$t" "$TMP/b$b.json" >>"$TMP/post_$t.$c.cfg"
+    done
+    [ -s "$TMP/read.$c.cfg" ] && echo next >>"$TMP/read.$c.cfg"
+    printf '%s\nurl = "%s/api/now/table/u_bench_import?sysparm_query=u_isload_rowIN%s%%5EORDERBYsys_created_on&sysparm_fields=%s&sysparm_limit=%d&sysparm_exclude_reference_link=true"\nwrite-out = "\\n"\n' \
+        "$COMMON" "$BASE" "$ids" "$FIELDS" $((ROWS * 4 + 16)) >>"$TMP/read.$c.cfg"
+done
 
-post_batches() { # staging -> prints elapsed seconds, checks every 201
-    local t0 t1 ok
+now() { date +%s.%N; }
+cpu() { # user+sys seconds of the emulator so far
+    awk -v t="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t}' "/proc/$SIM_PID/stat"
+}
+
+run_cfg() { # config prefix -> "t0 t1"; answers in $TMP/answers
+    local t0 t1 c pids=()
     t0=$(now)
-    curl -s --parallel --parallel-max "$CONN" -u bench:pw \
-        -H 'Accept: application/json' -H 'Content-Type: application/json' \
-        --data-binary @"$TMP/body.json" -w '\n%{http_code}\n' \
-        "$BASE/api/now/import/$1/insertMultiple?batch=[1-$BATCHES]" \
-        >"$TMP/posted" 2>/dev/null
+    for c in $(seq 0 $((CONN - 1))); do
+        [ -s "$1.$c.cfg" ] || continue
+        curl -sS -K "$1.$c.cfg" >"$TMP/answers.$c" 2>"$TMP/curl.$c.err" &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true
     t1=$(now)
-    ok=$(grep -c '^201$' "$TMP/posted" || true)
-    if [ "$ok" != "$BATCHES" ]; then
-        echo "bench_sim: only $ok of $BATCHES batches answered 201" >&2
-        exit 1
-    fi
+    cat "$TMP"/answers.* >"$TMP/answers"
+    rm -f "$TMP"/answers.*
     echo "$t0 $t1"
 }
 
+post_batches() { # staging -> "t0 t1", checks every 201
+    local times ok
+    times=$(run_cfg "$TMP/post_$1")
+    ok=$(grep -c "^201$" "$TMP/answers" || true)
+    if [ "$ok" != "$BATCHES" ]; then
+        echo "bench_sim: only $ok of $BATCHES batches answered 201:" \
+            "$(grep -E "^[0-9]{3}$" "$TMP/answers" | sort | uniq -c | tr "\n" " ")" >&2
+        exit 1
+    fi
+    echo "$times"
+}
+
 pending_sets() {
-    curl -s -u bench:pw -o /dev/null -D - \
+    curl -s -u bench:pw -o /dev/null -D - -H 'Accept: application/json' \
         "$BASE/api/now/table/sys_import_set?sysparm_query=state!=processed&sysparm_limit=1&sysparm_fields=sys_id" |
         tr -d '\r' | sed -n 's/^X-Total-Count: //Ip'
 }
 
-rate() { # rows seconds
-    awk -v r="$1" -v s="$2" 'BEGIN { printf "%d", (s > 0 ? r / s : 0) }'
+rate() { # rows t0 t1
+    awk -v r="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%d", (b > a ? r / (b - a) : 0) }'
 }
 
 TOTAL=$((BATCHES * ROWS))
-
+CPU0=$(cpu)
 read -r T0 T1 < <(post_batches u_bench_import)
 while [ "$(pending_sets)" != 0 ]; do
     sleep 0.02
 done
 T2=$(now)
-ACCEPT=$(rate "$TOTAL" "$(awk -v a="$T0" -v b="$T1" 'BEGIN{print b-a}')")
-DONE=$(rate "$TOTAL" "$(awk -v a="$T0" -v b="$T2" 'BEGIN{print b-a}')")
+read -r R0 R1 < <(run_cfg "$TMP/read")
+CPU1=$(cpu)
+GOT=$(jq -s '[.[].result | length] | add' "$TMP/answers")
+if [ "$GOT" != "$TOTAL" ]; then
+    echo "bench_sim: readbacks returned $GOT rows, want $TOTAL" >&2
+    exit 1
+fi
+if [ "$(jq -s '[.[].result[] | select(.sys_import_state != "inserted")] | length' "$TMP/answers")" != 0 ]; then
+    echo "bench_sim: some rows read back were not inserted" >&2
+    exit 1
+fi
+ACCEPT=$(rate "$TOTAL" "$T0" "$T1")
+DONE=$(rate "$TOTAL" "$T0" "$T2")
+READ=$(rate "$TOTAL" "$R0" "$R1")
+CPU100=$(awk -v a="$CPU0" -v b="$CPU1" -v n="$TOTAL" 'BEGIN { printf "%.2f", (b - a) * 100000 / n }')
 
 read -r S0 S1 < <(post_batches u_bsync_import)
-SYNC=$(rate "$TOTAL" "$(awk -v a="$S0" -v b="$S1" 'BEGIN{print b-a}')")
+SYNC=$(rate "$TOTAL" "$S0" "$S1")
 
 echo "$BATCHES batches x $ROWS rows over $CONN connections ($TOTAL rows each run)"
 echo "async insertMultiple accepted:   $ACCEPT rows/s"
 echo "async, until all transformed:    $DONE rows/s"
+echo "readback GETs (u_isload_rowIN):  $READ rows/s"
 echo "sync insertMultiple (transform): $SYNC rows/s"
-echo "isload-sim insertMultiple rows/s: async=$ACCEPT transformed=$DONE sync=$SYNC"
+echo "emulator CPU, async posts + transform + readbacks: $CPU100 s per 100k rows"
+echo "isload-sim rows/s: async=$ACCEPT transformed=$DONE readback=$READ sync=$SYNC cpu_s_per_100k=$CPU100"
 
 kill "$SIM_PID"
 wait "$SIM_PID" || true

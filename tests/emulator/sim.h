@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -44,10 +45,22 @@ struct sim_str {
     size_t len, cap;
 };
 void sim_str_add(struct sim_str *s, const char *text);
-void sim_str_addn(struct sim_str *s, const char *text, size_t n);
+/* Makes room for n more bytes and the NUL. */
+void sim_str_grow(struct sim_str *s, size_t n);
+static inline void sim_str_addn(struct sim_str *s, const char *text, size_t n)
+{
+    if (s->len + n + 1 > s->cap)
+        sim_str_grow(s, n);
+    memcpy(s->p + s->len, text, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
 void sim_str_addf(struct sim_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sim_str_free(struct sim_str *s);
+/* Appends v as a JSON string, quoted and escaped as jansson's compact
+ * output does. */
+void sim_str_add_json(struct sim_str *s, const char *v);
 
 /* Fills out[33] with 32 random lower-case hex digits (a ServiceNow sys_id). */
 void sim_sys_id(char out[SIM_SYS_ID_LEN + 1]);
@@ -256,6 +269,7 @@ struct sim_col {
     bool mandatory;
     bool is_int;     /* stored as INTEGER (sorts numerically) */
     char *reference; /* referenced table or NULL */
+    bool indexed[2]; /* sim_db_want_index done: [0] binary, [1] NOCASE */
 };
 
 struct sim_table {
@@ -266,11 +280,22 @@ struct sim_table {
     size_t ncols, capcols;
 };
 
+#define SIM_STMT_CACHE_MAX 512
+#define SIM_STMT_SLOTS 1024 /* hash slots, a power of two > the max */
+
 struct sim_stmt_cache {
-    uint64_t *hash; /* FNV-1a of sql[i], checked before strcmp */
-    char **sql;
-    sqlite3_stmt **stmt;
-    size_t n, cap;
+    uint64_t hash[SIM_STMT_CACHE_MAX]; /* FNV-1a of sql[i] */
+    char *sql[SIM_STMT_CACHE_MAX];
+    sqlite3_stmt *stmt[SIM_STMT_CACHE_MAX];
+    size_t n;
+    uint32_t slot[SIM_STMT_SLOTS]; /* open addressing: index + 1, 0 free */
+    uint64_t generation;           /* bumped when the cache is emptied */
+};
+
+/* A caller's memo of a cached statement (zero-initialise). */
+struct sim_stmt_ref {
+    sqlite3_stmt *stmt;
+    uint64_t generation;
 };
 
 struct sim_token {
@@ -286,10 +311,13 @@ struct sim {
     struct sim_config *cfg;
     sqlite3 *db;
     pthread_mutex_t db_lock;
-    struct sim_stmt_cache cache;
+    struct sim_stmt_cache *cache;
     struct sim_table *tables;
     size_t ntables, captables;
     bool meta_ready; /* sim_meta_sync ran: keep sys_dictionary up to date */
+    bool in_tx;      /* inside sim_db_begin .. commit / rollback */
+    int64_t group_since_ms;  /* when the open group transaction began */
+    struct sim_plans *plans; /* transform plans (sim_transform.c) */
 
     pthread_mutex_t auth_lock;
     struct sim_token *tokens;
@@ -309,6 +337,7 @@ struct sim {
 
     pthread_t worker;
     bool worker_started;
+    struct sim_worker_scratch *worker_scratch; /* sim_worker.c */
     bool stopping;
     pthread_cond_t worker_cond;
     uint64_t worker_rng;
@@ -318,19 +347,36 @@ struct sim {
     char base_url[160];
 };
 
+/* Makes SQLite use sim_mem.c's allocator; before the first sqlite3 call. */
+int sim_mem_install(void);
+/* After the last connection is closed: shuts SQLite down, frees its memory. */
+void sim_mem_release(void);
+
 int sim_db_open(struct sim *s);
 void sim_db_close(struct sim *s);
 void sim_db_lock(struct sim *s);
 void sim_db_unlock(struct sim *s);
 /* Cached prepared statement for sql (reset, bindings cleared). */
 sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql);
+/* The same, remembering the statement in ref so that the next call with
+ * the same sql and ref skips the lookup. */
+sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
+                              struct sim_stmt_ref *ref);
 /* Runs SQL without results; 0 or -1 (message on stderr). */
 int sim_db_exec(struct sim *s, const char *sql);
+/* A request's transaction (sim_tx.c). Not nested. With an in-memory
+ * database it is a savepoint inside a longer transaction that
+ * sim_db_group_commit commits. */
 int sim_db_begin(struct sim *s);
 int sim_db_commit(struct sim *s);
 void sim_db_rollback(struct sim *s);
+/* Commits the longer transaction of an in-memory database when it is
+ * SIM_GROUP_COMMIT_MS old, or now with force; never inside a request's
+ * transaction. */
+void sim_db_group_commit(struct sim *s, bool force);
 /* Binds text, NULL for an empty or NULL value (ServiceNow stores "" as
- * null). */
+ * null). v is not copied: it must stay valid until the statement has been
+ * stepped. */
 void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v);
 
 /* Table dictionary. Lookup returns NULL for unknown or internal tables. */
@@ -354,10 +400,21 @@ const struct sim_col *sim_db_add_reference(struct sim *s, struct sim_table *t,
 bool sim_db_inherited_column(const struct sim_table *t, const char *name);
 /* Label derived from a name: "u_employee_id" -> "Employee id" (malloc'd). */
 char *sim_db_label_from_name(const char *name);
+/* Makes sure an index serves "col = ?" / "col IN (...)" on t (each
+ * staging table for the sys_import_set_row view), with NOCASE collation
+ * when nocase. Created on first use; a failure only costs speed. */
+void sim_db_want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase);
 /* Display field name of a table (config, number, name, sys_created_on). */
 const char *sim_db_display_field(const struct sim_table *t);
 /* Counter in sim_counters: returns the next value. */
 int64_t sim_db_next_counter(struct sim *s, const char *name, int64_t start);
+
+/* True for 32 lower-case hex digits. */
+bool sim_db_valid_sys_id(const char *v);
+/* False for the system-maintained columns (sys_id, sys_created_on, ...,
+ * sys_class_name), which the API does not write. */
+bool sim_db_settable(const struct sim_col *c);
 
 /* Generic record access. Values are JSON strings ("" for null). */
 json_t *sim_db_get_record(struct sim *s, const struct sim_table *t,
@@ -400,9 +457,16 @@ void sim_meta_column(struct sim *s, const struct sim_table *t,
 struct sim_query {
     struct sim_str where; /* "" or a boolean SQL expression */
     struct sim_str order; /* "" or "ORDER BY ..." */
-    char **params;        /* bound in order, ?1.. */
+    const char **params;  /* bound in order, ?1.. (into arena) */
     size_t nparams, capparams;
+    size_t *poff; /* while compiling: offsets in arena */
+    struct sim_str arena;
     bool invalid; /* an unknown field or operator was seen */
+    struct sim_query_index {
+        const char *col; /* a column name of the table */
+        bool nocase;
+    } * indexes; /* columns compared with = or IN, worth an index */
+    size_t nindexes;
 };
 
 /* Compiles an encoded query against table t. Unknown fields and operators
@@ -410,8 +474,31 @@ struct sim_query {
 void sim_query_compile(struct sim_query *q, const struct sim_table *t,
                        const char *encoded, bool case_sensitive,
                        bool ne_matches_empty);
-void sim_query_add_param(struct sim_query *q, const char *v);
 void sim_query_free(struct sim_query *q);
+
+/* ---------------------------------------------------------------- records */
+
+/* The rows of an Import Set API body (sim_records.c). */
+struct sim_pair {
+    const char *key;
+    const char *val; /* the text a staging column stores */
+};
+
+struct sim_records {
+    size_t n;      /* entries ("records" items, or the one object) */
+    size_t *first; /* per entry: its first pair, SIZE_MAX if no object */
+    size_t *count; /* per entry: its pairs */
+    struct sim_pair *pairs;
+    size_t npairs;
+    char *arena; /* the keys and values */
+};
+
+/* Parses a body: with multiple, {"records": [...]} (one entry per item),
+ * else one object. 0, -1 (not JSON, or not an object) or -2 (no records
+ * array). */
+int sim_records_parse(const char *body, size_t len, bool multiple,
+                      struct sim_records *out);
+void sim_records_free(struct sim_records *r);
 
 /* ---------------------------------------------------------------- http */
 
@@ -446,6 +533,8 @@ void sim_req_each_arg(const struct sim_req *r,
                       void *payload);
 /* Takes ownership of body (a json_t reference is stolen). */
 void sim_resp_json(struct sim_resp *resp, int status, json_t *body);
+/* Takes ownership of body, JSON text of len bytes (malloc'd). */
+void sim_resp_body(struct sim_resp *resp, int status, char *body, size_t len);
 void sim_resp_error(struct sim_resp *resp, int status, const char *message,
                     const char *detail);
 void sim_resp_header(struct sim_resp *resp, const char *name, const char *fmt,
@@ -509,14 +598,34 @@ struct sim_tresult {
     char error[256];
 };
 
-/* Transforms one staging row (object of column -> string) with every
- * active map of its staging table, in order, and records the outcome on
- * the staging row. out must hold sim_transform_max_results() entries.
- * Returns the number of results. Caller holds the DB lock and a
- * transaction. */
+/* A staging row as the transform reads it. */
+struct sim_srow {
+    const char *sys_id;
+    int64_t rowid;           /* SQLite rowid of the staging row */
+    const char *set_id;      /* its sys_import_set */
+    const char *const *vals; /* per sim_transform_columns() entry; "" or
+                                NULL when empty */
+};
+
+/* The staging columns the active maps of staging read, in the order
+ * sim_srow.vals holds them (*n of them). Valid until sim_transform_free. */
+const char *const *sim_transform_columns(struct sim *s,
+                                         const struct sim_table *staging,
+                                         size_t *n);
+/* SELECT of a set's pending rows in the sim_srow layout: sys_id, rowid,
+ * sys_import_set, then the columns; ?1 = set, ?2 = limit. Valid until the
+ * next column add. */
+const char *sim_transform_pending_sql(struct sim *s,
+                                      const struct sim_table *staging);
+/* Transforms one staging row with every active map of its staging table,
+ * in order, and records the outcome on the staging row. out must hold
+ * sim_transform_max_results() entries. Returns the number of results.
+ * Caller holds the DB lock and a transaction. */
 size_t sim_transform_row(struct sim *s, const struct sim_table *staging,
-                         const char *row_sys_id, json_t *row, const char *user,
+                         const struct sim_srow *row, const char *user,
                          struct sim_tresult *out);
+/* Frees the transform plans. */
+void sim_transform_free(struct sim *s);
 size_t sim_transform_max_results(const struct sim *s);
 /* Refreshes the import set's sys_import_set_run counts and, when
  * processed is true, marks the set processed. */

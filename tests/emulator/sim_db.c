@@ -11,7 +11,9 @@
  * staging table extends sys_import_set_row").
  *
  * Callers hold sim->db_lock. Statements are prepared once and cached by
- * their SQL text.
+ * their SQL text (a hash table); callers that run one statement per row
+ * keep a sim_stmt_ref to skip even that lookup. Columns that Table API
+ * queries compare with = or IN get an index on first use.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
@@ -21,8 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CACHE_MAX 512
 
 /* Standard columns on every table. */
 static const char *const sys_cols[] = {"sys_id",         "sys_created_on",
@@ -93,6 +93,8 @@ static void cache_clear(struct sim_stmt_cache *c)
         free(c->sql[i]);
     }
     c->n = 0;
+    memset(c->slot, 0, sizeof(c->slot));
+    c->generation++;
 }
 
 static uint64_t fnv1a(const char *p)
@@ -104,18 +106,25 @@ static uint64_t fnv1a(const char *p)
     return h;
 }
 
+static sqlite3_stmt *reuse(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
 sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
 {
-    struct sim_stmt_cache *c = &s->cache;
+    struct sim_stmt_cache *c = s->cache;
     sqlite3_stmt *st = NULL;
     uint64_t h = fnv1a(sql);
+    size_t k;
 
-    for (size_t i = c->n; i-- > 0;) {
-        if (c->hash[i] == h && strcmp(c->sql[i], sql) == 0) {
-            sqlite3_reset(c->stmt[i]);
-            sqlite3_clear_bindings(c->stmt[i]);
-            return c->stmt[i];
-        }
+    for (k = h & (SIM_STMT_SLOTS - 1); c->slot[k];
+         k = (k + 1) & (SIM_STMT_SLOTS - 1)) {
+        size_t i = c->slot[k] - 1;
+        if (c->hash[i] == h && strcmp(c->sql[i], sql) == 0)
+            return reuse(c->stmt[i]);
     }
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
                            NULL) != SQLITE_OK) {
@@ -123,43 +132,33 @@ sqlite3_stmt *sim_db_stmt(struct sim *s, const char *sql)
                 sqlite3_errmsg(s->db), sql);
         return NULL;
     }
-    if (c->n == CACHE_MAX)
+    if (c->n == SIM_STMT_CACHE_MAX) {
         cache_clear(c);
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->sql = sim_xrealloc(c->sql, c->cap * sizeof(char *));
-        c->hash = sim_xrealloc(c->hash, c->cap * sizeof(uint64_t));
-        c->stmt = sim_xrealloc(c->stmt, c->cap * sizeof(sqlite3_stmt *));
+        k = h & (SIM_STMT_SLOTS - 1);
     }
     c->sql[c->n] = sim_xstrdup(sql);
     c->hash[c->n] = h;
     c->stmt[c->n] = st;
-    c->n++;
+    c->slot[k] = (uint32_t)++c->n;
     return st;
+}
+
+sqlite3_stmt *sim_db_stmt_ref(struct sim *s, const char *sql,
+                              struct sim_stmt_ref *ref)
+{
+    if (ref->stmt && ref->generation == s->cache->generation)
+        return reuse(ref->stmt);
+    ref->stmt = sim_db_stmt(s, sql);
+    ref->generation = s->cache->generation;
+    return ref->stmt;
 }
 
 void sim_db_bind_text(sqlite3_stmt *st, int idx, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, idx);
-}
-
-int sim_db_begin(struct sim *s)
-{
-    return sim_db_exec(s, "BEGIN IMMEDIATE");
-}
-
-int sim_db_commit(struct sim *s)
-{
-    return sim_db_exec(s, "COMMIT");
-}
-
-void sim_db_rollback(struct sim *s)
-{
-    if (!sqlite3_get_autocommit(s->db))
-        sim_db_exec(s, "ROLLBACK");
 }
 
 /* --- dictionary in memory ---------------------------------------------- */
@@ -309,6 +308,7 @@ static const struct sim_col *add_column_ex(struct sim *s, struct sim_table *t,
             sim_str_free(&sql);
             if (rc < 0)
                 return NULL;
+            sim_db_group_commit(s, true); /* the dictionary follows it */
         }
     }
     c = mem_col_add(t, name);
@@ -460,6 +460,41 @@ bool sim_db_inherited_column(const struct sim_table *t, const char *name)
     return false;
 }
 
+static void want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase)
+{
+    struct sim_col *c = (struct sim_col *)sim_db_col(t, col);
+    struct sim_str sql = {0};
+    char key[2 * SIM_NAME_MAX + 8];
+
+    if (!c || c->indexed[nocase] || strcmp(col, "sys_id") == 0)
+        return;
+    /* the name must not collide for another (table, column, collation) */
+    snprintf(key, sizeof(key), "%s\n%s\n%d", t->name, col, (int)nocase);
+    sim_str_addf(&sql,
+                 "CREATE INDEX IF NOT EXISTS \"sim_qx_%016llx\" ON"
+                 " \"%s\"(\"%s\"%s)",
+                 (unsigned long long)fnv1a(key), t->name, col,
+                 nocase ? " COLLATE NOCASE" : "");
+    if (sim_db_exec(s, sql.p) == 0) {
+        c->indexed[nocase] = true;
+        sim_db_group_commit(s, true);
+    }
+    sim_str_free(&sql);
+}
+
+void sim_db_want_index(struct sim *s, struct sim_table *t, const char *col,
+                       bool nocase)
+{
+    if (t->kind != SIM_KIND_VIEW) {
+        want_index(s, t, col, nocase);
+        return;
+    }
+    for (size_t i = 0; i < s->ntables; i++)
+        if (s->tables[i].kind == SIM_KIND_STAGING)
+            want_index(s, &s->tables[i], col, nocase);
+}
+
 const char *sim_db_display_field(const struct sim_table *t)
 {
     static const char *const candidates[] = {"number", "name", "u_name"};
@@ -521,7 +556,7 @@ json_t *sim_db_get_record(struct sim *s, const struct sim_table *t,
     return rec;
 }
 
-static bool is_hex32(const char *v)
+bool sim_db_valid_sys_id(const char *v)
 {
     if (!v || strlen(v) != SIM_SYS_ID_LEN)
         return false;
@@ -531,7 +566,7 @@ static bool is_hex32(const char *v)
     return true;
 }
 
-static bool settable(const struct sim_col *c)
+bool sim_db_settable(const struct sim_col *c)
 {
     /* system-maintained columns are not writable through the API */
     for (size_t i = 0; i < SIM_ARRAY_LEN(sys_cols); i++)
@@ -563,7 +598,7 @@ int sim_db_insert_record(struct sim *s, const struct sim_table *t,
     int rc = -1;
 
     v = json_object_get(fields, "sys_id");
-    if (json_is_string(v) && is_hex32(json_string_value(v)))
+    if (json_is_string(v) && sim_db_valid_sys_id(json_string_value(v)))
         memcpy(out_sys_id, json_string_value(v), SIM_SYS_ID_LEN + 1);
     else
         sim_sys_id(out_sys_id);
@@ -579,7 +614,7 @@ int sim_db_insert_record(struct sim *s, const struct sim_table *t,
     json_object_foreach(fields, key, v)
     {
         const struct sim_col *c = sim_db_col(t, key);
-        if (!c || !settable(c))
+        if (!c || !sim_db_settable(c))
             continue; /* unknown fields are silently ignored */
         char *text = sim_json_to_string(v);
         cols[n] = c;
@@ -639,7 +674,7 @@ int sim_db_update_record(struct sim *s, const struct sim_table *t,
     json_object_foreach(fields, key, v)
     {
         const struct sim_col *c = sim_db_col(t, key);
-        if (!c || !settable(c))
+        if (!c || !sim_db_settable(c))
             continue;
         char *text = sim_json_to_string(v);
         vals[n++] = fit(c, text);
@@ -782,6 +817,9 @@ static int create_system_tables(struct sim *s)
         return -1;
     if (!sim_db_create_table(s, "sys_import_set_row", SIM_KIND_VIEW))
         return -1;
+    if (sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_run_set ON"
+                       " sys_import_set_run(\"set\")") < 0)
+        return -1;
     return sim_db_exec(s, "CREATE INDEX IF NOT EXISTS sim_ix_iset_table ON"
                           " sys_import_set(table_name, state, mode)");
 }
@@ -792,14 +830,23 @@ int sim_db_open(struct sim *s)
     int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
+    s->cache = sim_xcalloc(1, sizeof(*s->cache));
+    /* no memory statistics: they take a global mutex on every malloc */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (sim_mem_install() < 0) {
+        fprintf(stderr, "isload-sim: cannot set SQLite's allocator\n");
+        return -1;
+    }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         fprintf(stderr, "isload-sim: cannot open database %s: %s\n", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
         return -1;
     }
     sqlite3_busy_timeout(s->db, 5000);
+    /* secure_delete (on in Debian's build) zeroes freed cell space: work
+     * nobody can observe here */
     if (sim_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                       " PRAGMA temp_store=MEMORY;"
+                       " PRAGMA temp_store=MEMORY; PRAGMA secure_delete=OFF;"
                        " PRAGMA cache_size=-65536") < 0)
         return -1;
     if (sim_db_exec(s, schema) < 0)
@@ -813,14 +860,14 @@ int sim_db_open(struct sim *s)
 
 void sim_db_close(struct sim *s)
 {
-    cache_clear(&s->cache);
-    free(s->cache.sql);
-    free(s->cache.hash);
-    free(s->cache.stmt);
-    memset(&s->cache, 0, sizeof(s->cache));
+    if (s->cache)
+        cache_clear(s->cache);
+    free(s->cache);
+    s->cache = NULL;
     if (s->db)
         sqlite3_close(s->db);
     s->db = NULL;
+    sim_mem_release();
     for (size_t i = 0; i < s->ntables; i++) {
         struct sim_table *t = &s->tables[i];
         for (size_t j = 0; j < t->ncols; j++) {
@@ -937,7 +984,10 @@ int sim_db_apply_config(struct sim *s)
             goto fail;
     if (sim_db_rebuild_row_view(s) < 0 || sim_meta_sync(s) < 0)
         goto fail;
-    return sim_db_commit(s);
+    if (sim_db_commit(s) < 0)
+        goto fail;
+    sim_db_group_commit(s, true);
+    return 0;
 fail:
     sim_db_rollback(s);
     return -1;

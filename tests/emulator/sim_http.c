@@ -78,6 +78,14 @@ void sim_resp_json(struct sim_resp *resp, int status, json_t *body)
     json_decref(body);
 }
 
+void sim_resp_body(struct sim_resp *resp, int status, char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->body = body;
+    resp->body_len = body ? len : 0;
+}
+
 void sim_resp_error(struct sim_resp *resp, int status, const char *message,
                     const char *detail)
 {

@@ -13,10 +13,11 @@
  *        per the same setting; run_after orders async sets.
  *   GET  /api/now/import/{staging}/{sys_id}       the row's results.
  *
- * Staging columns are added on first use (outside the request's
- * transaction, so a rollback cannot leave the dictionary out of step) and
- * values are cut at the column length. Rows are written with one prepared
- * INSERT each, all in one transaction per request.
+ * The body is parsed into (key, text) pairs (sim_records.c). Staging
+ * columns are added on first use (outside the request's transaction, so a
+ * rollback cannot leave the dictionary out of step) and values are cut at
+ * the column length. The keys of a request fix the columns it writes, so
+ * all its rows go through one prepared INSERT, in one transaction.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
@@ -28,16 +29,30 @@
 #include <string.h>
 #include <time.h>
 
+#define NONE ((size_t)-1)
+
 /* A request key resolved to a staging column. */
 struct keymap {
     char *key;
     char *colname; /* NULL: ignored. A name, not a pointer: adding a
                       column may move the table's column array */
+    size_t slot;   /* index of colname in keymaps.cols, or NONE */
 };
 
+/* The keys of one request and, once they are all resolved
+ * (keymaps_layout), the staging columns they fill and the INSERT for
+ * them, so that every row of the request uses one prepared statement. */
 struct keymaps {
     struct keymap *k;
     size_t n, cap;
+    size_t hint;  /* records usually repeat their key order */
+    size_t ncols; /* distinct columns, in key order */
+    const char **cols;
+    int *col_len; /* their max_length */
+    char *sql;    /* INSERT of one staging row */
+    struct sim_stmt_ref ref;
+    size_t *tslot; /* per sim_transform_columns() entry: slot or NONE */
+    size_t ntcols;
 };
 
 static void keymaps_free(struct keymaps *km)
@@ -47,15 +62,71 @@ static void keymaps_free(struct keymaps *km)
         free(km->k[i].colname);
     }
     free(km->k);
+    free(km->cols);
+    free(km->col_len);
+    free(km->sql);
+    free(km->tslot);
 }
 
-static const struct sim_col *keymaps_get(const struct keymaps *km,
-                                         struct sim_table *t, const char *key)
+/* The entry for key, or NULL. */
+static struct keymap *keymaps_find(struct keymaps *km, const char *key)
 {
-    for (size_t i = 0; i < km->n; i++)
-        if (strcmp(km->k[i].key, key) == 0)
-            return km->k[i].colname ? sim_db_col(t, km->k[i].colname) : NULL;
+    for (size_t j = 0; j < km->n; j++) {
+        size_t i = (km->hint + j) % km->n;
+        if (strcmp(km->k[i].key, key) == 0) {
+            km->hint = i + 1;
+            return &km->k[i];
+        }
+    }
     return NULL;
+}
+
+static size_t col_slot(const struct keymaps *km, const char *name)
+{
+    for (size_t i = 0; i < km->ncols; i++)
+        if (strcmp(km->cols[i], name) == 0)
+            return i;
+    return NONE;
+}
+
+/* After every key is resolved: slots, column lengths, the INSERT, and
+ * where the transform finds its columns. */
+static void keymaps_layout(struct sim *s, const struct sim_table *t,
+                           struct keymaps *km)
+{
+    struct sim_str sql = {0}, qs = {0};
+    const char *const *tcols;
+
+    km->cols = sim_xcalloc(km->n + 1, sizeof(char *));
+    km->col_len = sim_xcalloc(km->n + 1, sizeof(int));
+    for (size_t i = 0; i < km->n; i++) {
+        struct keymap *k = &km->k[i];
+        k->slot = k->colname ? col_slot(km, k->colname) : NONE;
+        if (k->colname && k->slot == NONE) {
+            const struct sim_col *c = sim_db_col(t, k->colname);
+            k->slot = km->ncols;
+            km->col_len[km->ncols] = c ? c->max_length : 0;
+            km->cols[km->ncols++] = k->colname;
+        }
+    }
+    sim_str_addf(&sql,
+                 "INSERT INTO \"%s\"(sys_id, sys_created_on, sys_created_by,"
+                 " sys_updated_on, sys_updated_by, sys_mod_count,"
+                 " sys_import_set, sys_import_row, sys_import_state,"
+                 " sys_import_state_comment, sys_class_name",
+                 t->name);
+    sim_str_addf(&qs, "?1, ?2, ?3, ?2, ?3, 0, ?4, ?5, ?6, ?7, '%s'", t->name);
+    for (size_t i = 0; i < km->ncols; i++) {
+        sim_str_addf(&sql, ", \"%s\"", km->cols[i]);
+        sim_str_addf(&qs, ", ?%zu", i + 8);
+    }
+    sim_str_addf(&sql, ") VALUES (%s)", qs.p);
+    km->sql = sql.p;
+    sim_str_free(&qs);
+    tcols = sim_transform_columns(s, t, &km->ntcols);
+    km->tslot = sim_xcalloc(km->ntcols + 1, sizeof(size_t));
+    for (size_t i = 0; i < km->ntcols; i++)
+        km->tslot[i] = col_slot(km, tcols[i]);
 }
 
 static bool is_base_column(const char *name)
@@ -94,19 +165,13 @@ static const struct sim_col *resolve_key(struct sim *s, struct sim_table *t,
     return c;
 }
 
-static void resolve_record(struct sim *s, struct sim_table *t, json_t *rec,
-                           bool labels, struct keymaps *km)
+static void resolve_record(struct sim *s, struct sim_table *t,
+                           const struct sim_pair *pairs, size_t n, bool labels,
+                           struct keymaps *km)
 {
-    const char *key;
-    json_t *v;
-
-    json_object_foreach(rec, key, v)
-    {
-        bool known = false;
-        (void)v;
-        for (size_t i = 0; i < km->n && !known; i++)
-            known = strcmp(km->k[i].key, key) == 0;
-        if (known)
+    for (size_t i = 0; i < n; i++) {
+        const char *key = pairs[i].key;
+        if (keymaps_find(km, key))
             continue;
         if (km->n == km->cap) {
             km->cap = km->cap ? km->cap * 2 : 16;
@@ -117,6 +182,7 @@ static void resolve_record(struct sim *s, struct sim_table *t, json_t *rec,
 
             km->k[km->n].key = sim_xstrdup(key);
             km->k[km->n].colname = c ? sim_xstrdup(c->name) : NULL;
+            km->k[km->n].slot = NONE;
         }
         km->n++;
     }
@@ -214,86 +280,110 @@ static int64_t next_row_number(struct sim *s, const char *staging,
     return n;
 }
 
-/* Inserts one staging row (state pending, or skipped when too big) and
- * returns it as an object of column -> value for the transform, or NULL on
- * a database error. */
-static json_t *insert_row(struct sim *s, struct sim_table *t,
-                          const struct keymaps *km, json_t *rec,
-                          const char *set_id, int64_t row_no, const char *user)
-{
-    struct sim_str sql = {0}, qs = {0};
-    size_t n = 0, bytes = 0;
-    char now[20], id[SIM_SYS_ID_LEN + 1];
-    const char *key;
-    json_t *v, *row = json_object();
-    sqlite3_stmt *st;
-    const char **vals = sim_xcalloc(json_object_size(rec) + 1, sizeof(char *));
-    const char *state = "pending";
+/* The values of one request row, per keymaps slot: NUL-terminated and
+ * cut to the column length, NULL when the row has no such key. */
+struct rowvals {
+    const char **v;
+    char **own;      /* what must be freed */
+    const char **tv; /* per transform column (sim_srow.vals) */
+    size_t n;
+};
 
+static void rowvals_init(struct rowvals *rv, const struct keymaps *km)
+{
+    rv->n = km->ncols;
+    rv->v = sim_xcalloc(rv->n + 1, sizeof(char *));
+    rv->own = sim_xcalloc(rv->n + 1, sizeof(char *));
+    rv->tv = sim_xcalloc(km->ntcols + 1, sizeof(char *));
+}
+
+static void rowvals_clear(struct rowvals *rv)
+{
+    for (size_t i = 0; i < rv->n; i++) {
+        free(rv->own[i]);
+        rv->own[i] = NULL;
+        rv->v[i] = NULL;
+    }
+}
+
+static void rowvals_free(struct rowvals *rv)
+{
+    rowvals_clear(rv);
+    free(rv->v);
+    free(rv->own);
+    free(rv->tv);
+}
+
+/* Fills rv from a record's pairs (the first key for a column wins);
+ * returns the bytes of the row. */
+static size_t row_values(struct keymaps *km, const struct sim_pair *pairs,
+                         size_t n, struct rowvals *rv)
+{
+    size_t bytes = 0;
+
+    rowvals_clear(rv);
+    for (size_t i = 0; i < n; i++) {
+        struct keymap *k = keymaps_find(km, pairs[i].key);
+        const char *text = pairs[i].val;
+        size_t len;
+        if (!k || k->slot == NONE || rv->v[k->slot])
+            continue;
+        len = km->col_len[k->slot] > 0
+                  ? sim_utf8_prefix(text, (size_t)km->col_len[k->slot])
+                  : strlen(text);
+        if (text[len]) /* values are cut at the column length */
+            text = rv->own[k->slot] = sim_xstrndup(text, len);
+        rv->v[k->slot] = text;
+        bytes += len;
+    }
+    for (size_t i = 0; i < km->ntcols; i++)
+        rv->tv[i] = km->tslot[i] == NONE ? NULL : rv->v[km->tslot[i]];
+    return bytes;
+}
+
+/* Inserts one staging row from a record (state pending, or skipped when too
+ * big): fills id, rowid and rv. Returns 1 for a pending row, 0 for a skipped
+ * one, -1 on a database error. */
+static int insert_row(struct sim *s, struct keymaps *km,
+                      const struct sim_pair *pairs, size_t npairs,
+                      const char *set_id, int64_t row_no, const char *user,
+                      struct rowvals *rv, char id[SIM_SYS_ID_LEN + 1],
+                      int64_t *rowid)
+{
+    size_t bytes = row_values(km, pairs, npairs, rv);
+    bool skipped =
+        s->cfg->max_row_size > 0 && bytes > (size_t)s->cfg->max_row_size;
+    sqlite3_stmt *st = sim_db_stmt_ref(s, km->sql, &km->ref);
+    char now[20];
+    int rc = skipped ? 0 : 1;
+
+    if (!st)
+        return -1;
     sim_sys_id(id);
     sim_now_str(now);
-    json_object_set_new(row, "sys_id", json_string(id));
-    json_object_set_new(row, "sys_import_set", json_string(set_id));
-    sim_str_addf(&sql,
-                 "INSERT INTO \"%s\"(sys_id, sys_created_on, sys_created_by,"
-                 " sys_updated_on, sys_updated_by, sys_mod_count,"
-                 " sys_import_set, sys_import_row, sys_import_state,"
-                 " sys_import_state_comment, sys_class_name",
-                 t->name);
-    sim_str_addf(&qs, "?1, ?2, ?3, ?2, ?3, 0, ?4, ?5, ?6, ?7, '%s'", t->name);
-    json_object_foreach(rec, key, v)
-    {
-        const struct sim_col *c = keymaps_get(km, t, key);
-        char *text;
-        size_t len;
-        if (!c || json_object_get(row, c->name))
-            continue;
-        text = sim_json_to_string(v);
-        len = c->max_length > 0 ? sim_utf8_prefix(text, (size_t)c->max_length)
-                                : strlen(text);
-        text[len] = '\0'; /* values are cut at the column length */
-        bytes += len;
-        json_object_set_new(row, c->name, json_string(text));
-        free(text);
-        vals[n++] = json_string_value(json_object_get(row, c->name));
-        sim_str_addf(&sql, ", \"%s\"", c->name);
-        sim_str_addf(&qs, ", ?%zu", n + 7);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sim_db_bind_text(st, 3, user);
+    sqlite3_bind_text(st, 4, set_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, row_no);
+    sqlite3_bind_text(st, 6, skipped ? "skipped" : "pending", -1,
+                      SQLITE_STATIC);
+    if (skipped)
+        sqlite3_bind_text(st, 7,
+                          "Row skipped: it exceeds the maximum row "
+                          "size",
+                          -1, SQLITE_STATIC);
+    for (size_t i = 0; i < rv->n; i++)
+        if (rv->v[i] && *rv->v[i])
+            sqlite3_bind_text(st, (int)i + 8, rv->v[i], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        fprintf(stderr, "isload-sim: staging insert: %s\n",
+                sqlite3_errmsg(s->db));
+        rc = -1;
     }
-    if (s->cfg->max_row_size > 0 && bytes > (size_t)s->cfg->max_row_size)
-        state = "skipped";
-    sim_str_addf(&sql, ") VALUES (%s)", qs.p);
-    st = sim_db_stmt(s, sql.p);
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-        sim_db_bind_text(st, 3, user);
-        sqlite3_bind_text(st, 4, set_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, row_no);
-        sqlite3_bind_text(st, 6, state, -1, SQLITE_STATIC);
-        if (strcmp(state, "skipped") == 0)
-            sqlite3_bind_text(st, 7,
-                              "Row skipped: it exceeds the maximum row "
-                              "size",
-                              -1, SQLITE_STATIC);
-        for (size_t i = 0; i < n; i++)
-            sim_db_bind_text(st, (int)i + 8, vals[i]);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            fprintf(stderr, "isload-sim: staging insert: %s\n",
-                    sqlite3_errmsg(s->db));
-            json_decref(row);
-            row = NULL;
-        }
-        sqlite3_reset(st);
-    } else {
-        json_decref(row);
-        row = NULL;
-    }
-    if (row && strcmp(state, "skipped") == 0)
-        json_object_set_new(row, "sim_skipped", json_true());
-    free(vals);
-    sim_str_free(&sql);
-    sim_str_free(&qs);
-    return row;
+    *rowid = sqlite3_last_insert_rowid(s->db);
+    sqlite3_reset(st);
+    return rc;
 }
 
 /* --- responses ------------------------------------------------------------*/
@@ -359,18 +449,19 @@ static bool check_role(struct sim *s, const struct sim_req *r,
     return false;
 }
 
-static json_t *parse_json(const struct sim_req *r, struct sim_resp *resp)
+/* Parses the body into rows; false when resp has the 400. */
+static bool parse_records(const struct sim_req *r, struct sim_resp *resp,
+                          bool multiple, struct sim_records *out)
 {
-    json_error_t err;
-    json_t *body = json_loadb(r->body, r->body_len, 0, &err);
+    int rc = sim_records_parse(r->body, r->body_len, multiple, out);
 
-    if (!body || !json_is_object(body)) {
-        json_decref(body);
+    if (rc == -1)
         sim_resp_error(resp, 400, "Exception while reading request",
                        "The payload is not valid JSON.");
-        return NULL;
-    }
-    return body;
+    else if (rc == -2)
+        sim_resp_error(resp, 400, "Exception while reading request",
+                       "The payload must hold a \"records\" array.");
+    return rc == 0;
 }
 
 /* --- POST one -------------------------------------------------------------*/
@@ -380,49 +471,55 @@ static void insert_one(struct sim *s, struct sim_req *r, struct sim_resp *resp,
 {
     struct sim_table *t;
     struct keymaps km = {0};
+    struct rowvals rv = {0};
     struct iset set;
     struct sim_tresult *res = NULL;
-    json_t *body, *row = NULL, *result;
+    char id[SIM_SYS_ID_LEN + 1];
+    int64_t rowid = 0;
+    struct sim_records recs;
+    json_t *result;
     size_t nres = 0;
+    int rc;
 
-    if (!(body = parse_json(r, resp)))
+    if (!parse_records(r, resp, false, &recs))
         return;
     if (!sim_req_charge(s, r, 1, resp)) {
-        json_decref(body);
+        sim_records_free(&recs);
         return;
     }
     sim_db_lock(s);
     if (!check_staging(s, resp, name, &t) || !check_role(s, r, resp, false))
         goto out;
-    resolve_record(s, t, body, false, &km);
+    resolve_record(s, t, recs.pairs, recs.npairs, false, &km);
+    keymaps_layout(s, t, &km);
+    rowvals_init(&rv, &km);
     if (sim_db_begin(s) < 0)
         goto fail;
     if (sync_set(s, t->name, r->user->name, &set) < 0)
         goto fail;
-    row = insert_row(s, t, &km, body, set.sys_id,
-                     next_row_number(s, t->name, set.sys_id), r->user->name);
-    if (!row)
+    rc = insert_row(s, &km, recs.pairs, recs.npairs, set.sys_id,
+                    next_row_number(s, t->name, set.sys_id), r->user->name, &rv,
+                    id, &rowid);
+    if (rc < 0)
         goto fail;
     res = sim_xcalloc(sim_transform_max_results(s), sizeof(*res));
-    if (!json_object_get(row, "sim_skipped"))
-        nres = sim_transform_row(
-            s, t, json_string_value(json_object_get(row, "sys_id")), row,
-            r->user->name, res);
+    if (rc > 0) {
+        struct sim_srow row = {id, rowid, set.sys_id, rv.tv};
+        nres = sim_transform_row(s, t, &row, r->user->name, res);
+    }
     sim_transform_bump_run(s, set.sys_id, t->name,
-                           nres ? res[nres - 1].status
-                           : json_object_get(row, "sim_skipped") ? "skipped"
-                                                                 : "pending",
+                           nres     ? res[nres - 1].status
+                           : rc > 0 ? "pending"
+                                    : "skipped",
                            r->user->name);
     if (sim_db_commit(s) < 0)
         goto fail;
     result = json_array();
     for (size_t i = 0; i < nres; i++)
         json_array_append_new(
-            result,
-            result_entry(s, res[i].map->name, res[i].map->target_table,
-                         res[i].status, res[i].target_sys_id,
-                         json_string_value(json_object_get(row, "sys_id")),
-                         res[i].comment, res[i].error));
+            result, result_entry(s, res[i].map->name, res[i].map->target_table,
+                                 res[i].status, res[i].target_sys_id, id,
+                                 res[i].comment, res[i].error));
     sim_resp_json(resp, 201,
                   json_pack("{s:s, s:s, s:o}", "import_set", set.number,
                             "staging_table", t->name, "result", result));
@@ -433,8 +530,8 @@ fail:
 out:
     sim_db_unlock(s);
     free(res);
-    json_decref(row);
-    json_decref(body);
+    rowvals_free(&rv);
+    sim_records_free(&recs);
     keymaps_free(&km);
 }
 
@@ -454,26 +551,19 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
 {
     struct sim_table *t;
     struct keymaps km = {0};
+    struct rowvals rv = {0};
     struct iset set;
     struct sim_tresult *res = NULL;
     char multi[SIM_SYS_ID_LEN + 1] = "";
     const char *multi_arg = sim_req_arg(r, "multi_import_set_id");
     const char *run_after = sim_req_arg(r, "run_after");
-    json_t *body, *records, *rec;
+    struct sim_records recs;
     bool sync, labels;
-    size_t i;
 
-    if (!(body = parse_json(r, resp)))
+    if (!parse_records(r, resp, true, &recs))
         return;
-    records = json_object_get(body, "records");
-    if (!json_is_array(records)) {
-        sim_resp_error(resp, 400, "Exception while reading request",
-                       "The payload must hold a \"records\" array.");
-        json_decref(body);
-        return;
-    }
-    if (!sim_req_charge(s, r, (int)json_array_size(records), resp)) {
-        json_decref(body);
+    if (!sim_req_charge(s, r, (int)recs.n, resp)) {
+        sim_records_free(&recs);
         return;
     }
     sim_db_lock(s);
@@ -481,11 +571,12 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
         goto out;
     sync = t->conf && t->conf->im_sync;
     labels = t->conf ? t->conf->im_labels : true;
-    json_array_foreach(records, i, rec)
-    {
-        if (json_is_object(rec))
-            resolve_record(s, t, rec, labels, &km);
-    }
+    for (size_t i = 0; i < recs.n; i++)
+        if (recs.first[i] != SIZE_MAX)
+            resolve_record(s, t, recs.pairs + recs.first[i], recs.count[i],
+                           labels, &km);
+    keymaps_layout(s, t, &km);
+    rowvals_init(&rv, &km);
     if (multi_arg && *multi_arg &&
         !set_exists(s, "sys_multi_import_set", multi_arg)) {
         sim_resp_error(resp, 400, "Invalid multi_import_set_id",
@@ -508,19 +599,20 @@ static void insert_multiple(struct sim *s, struct sim_req *r,
     if (create_set(s, t->name, sync, multi, r->user->name, &set) < 0)
         goto fail;
     res = sim_xcalloc(sim_transform_max_results(s), sizeof(*res));
-    json_array_foreach(records, i, rec)
-    {
-        json_t *row;
-        if (!json_is_object(rec))
-            continue;
-        row = insert_row(s, t, &km, rec, set.sys_id, (int64_t)i, r->user->name);
-        if (!row)
+    for (size_t i = 0; i < recs.n; i++) {
+        char id[SIM_SYS_ID_LEN + 1];
+        int64_t rowid = 0;
+        int rc;
+        if (recs.first[i] == SIZE_MAX)
+            continue; /* not an object: no row, but it keeps its number */
+        rc = insert_row(s, &km, recs.pairs + recs.first[i], recs.count[i],
+                        set.sys_id, (int64_t)i, r->user->name, &rv, id, &rowid);
+        if (rc < 0)
             goto fail;
-        if (sync && !json_object_get(row, "sim_skipped"))
-            sim_transform_row(s, t,
-                              json_string_value(json_object_get(row, "sys_id")),
-                              row, r->user->name, res);
-        json_decref(row);
+        if (sync && rc > 0) {
+            struct sim_srow row = {id, rowid, set.sys_id, rv.tv};
+            sim_transform_row(s, t, &row, r->user->name, res);
+        }
     }
     if (sync) {
         sim_transform_finish_set(s, set.sys_id, t->name, r->user->name, true);
@@ -563,11 +655,43 @@ fail:
 out:
     sim_db_unlock(s);
     free(res);
-    json_decref(body);
+    rowvals_free(&rv);
+    sim_records_free(&recs);
     keymaps_free(&km);
 }
 
 /* --- GET one row ----------------------------------------------------------*/
+
+/* A staging table with one map keeps no sim_row_result records: the row
+ * itself holds the outcome (sim_transform_row). Appends that result entry
+ * when the row was transformed. */
+static bool single_map_result(struct sim *s, json_t *row, const char *row_id,
+                              json_t *result)
+{
+    const char *map_id =
+        json_string_value(json_object_get(row, "sys_transform_map"));
+    const char *state =
+        json_string_value(json_object_get(row, "sys_import_state"));
+    const char *comment =
+        json_string_value(json_object_get(row, "sys_import_state_comment"));
+    bool error = state && strcmp(state, "error") == 0;
+    json_t *map;
+
+    if (!map_id || !*map_id)
+        return false;
+    map = sim_db_get_record(s, sim_db_table(s, "sys_transform_map"), map_id);
+    if (!map)
+        return false;
+    json_array_append_new(
+        result,
+        result_entry(
+            s, json_string_value(json_object_get(map, "name")),
+            json_string_value(json_object_get(map, "target_table")), state,
+            json_string_value(json_object_get(row, "sys_target_sys_id")),
+            row_id, error ? NULL : comment, error ? comment : NULL));
+    json_decref(map);
+    return true;
+}
 
 static void get_row(struct sim *s, struct sim_req *r, struct sim_resp *resp,
                     const char *name, const char *sys_id)
@@ -623,6 +747,8 @@ static void get_row(struct sim *s, struct sim_req *r, struct sim_resp *resp,
         }
         json_decref(rows);
     }
+    if (!any)
+        any = single_map_result(s, row, sys_id, result);
     if (!any) {
         /* not transformed (yet): the asynchronous shape, table = staging */
         const char *state =

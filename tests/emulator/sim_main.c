@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 out:
     sim_http_stop(&s);
     sim_worker_stop(&s);
+    sim_transform_free(&s);
     sim_db_close(&s);
     sim_auth_free(&s);
     sim_fault_free(&s);

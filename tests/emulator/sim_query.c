@@ -68,20 +68,36 @@ static const struct {
     {">", OP_GT, false},
 };
 
-void sim_query_add_param(struct sim_query *q, const char *v)
+/* Notes that an index on column c (with cs's collation) would serve this
+ * term. */
+static void want_index(struct sim_query *q, const struct sim_col *c, bool cs)
+{
+    q->indexes =
+        sim_xrealloc(q->indexes, (q->nindexes + 1) * sizeof(*q->indexes));
+    q->indexes[q->nindexes].col = c->name;
+    q->indexes[q->nindexes].nocase = !cs;
+    q->nindexes++;
+}
+
+/* Parameters are kept back to back in q->arena (offsets in q->poff while
+ * compiling, pointers in q->params after), not one allocation each: an IN
+ * list of a readback has hundreds. */
+static void add_param(struct sim_query *q, const char *v)
 {
     if (q->nparams == q->capparams) {
         q->capparams = q->capparams ? q->capparams * 2 : 8;
-        q->params = sim_xrealloc(q->params, q->capparams * sizeof(char *));
+        q->poff = sim_xrealloc(q->poff, q->capparams * sizeof(size_t));
     }
-    q->params[q->nparams++] = sim_xstrdup(v);
+    q->poff[q->nparams++] = q->arena.len;
+    sim_str_addn(&q->arena, v, strlen(v) + 1);
 }
 
 void sim_query_free(struct sim_query *q)
 {
-    for (size_t i = 0; i < q->nparams; i++)
-        free(q->params[i]);
+    free(q->indexes);
+    free(q->poff);
     free(q->params);
+    sim_str_free(&q->arena);
     sim_str_free(&q->where);
     sim_str_free(&q->order);
     memset(q, 0, sizeof(*q));
@@ -90,7 +106,7 @@ void sim_query_free(struct sim_query *q)
 /* Adds a parameter and returns its number. */
 static size_t param(struct sim_query *q, const char *v)
 {
-    sim_query_add_param(q, v);
+    add_param(q, v);
     return q->nparams;
 }
 
@@ -121,8 +137,12 @@ static void add_list(struct sim_str *out, struct sim_query *q,
 
     sim_str_add(out, "(");
     for (char *item = strtok_r(copy, ",", &save); item;
-         item = strtok_r(NULL, ",", &save))
-        sim_str_addf(out, "%s?%zu", n++ ? ", " : "", param(q, item));
+         item = strtok_r(NULL, ",", &save)) {
+        char num[24];
+        int len = snprintf(num, sizeof(num), "%s?%zu", n++ ? ", " : "",
+                           param(q, item));
+        sim_str_addn(out, num, (size_t)len);
+    }
     if (!n)
         sim_str_add(out, "NULL");
     sim_str_add(out, ")");
@@ -165,8 +185,10 @@ static bool compile_term(struct sim_str *out, struct sim_query *q,
     case OP_EQ:
         if (!*v)
             sim_str_addf(out, "(\"%s\" IS NULL OR \"%s\" = '')", field, field);
-        else
+        else {
             sim_str_addf(out, "\"%s\" = ?%zu%s", field, param(q, v), coll);
+            want_index(q, c, cs);
+        }
         break;
     case OP_NE:
         if (!*v)
@@ -190,6 +212,7 @@ static bool compile_term(struct sim_str *out, struct sim_query *q,
     case OP_IN:
         sim_str_addf(out, "\"%s\"%s IN ", field, coll);
         add_list(out, q, v);
+        want_index(q, c, cs);
         break;
     case OP_NOTIN:
         sim_str_addf(out, "(\"%s\" IS NULL OR \"%s\"%s NOT IN ", field, field,
@@ -346,4 +369,7 @@ void sim_query_compile(struct sim_query *q, const struct sim_table *t,
         sim_str_add(&q->where, where.p);
     sim_str_free(&where);
     free(copy);
+    q->params = sim_xcalloc(q->nparams + 1, sizeof(char *));
+    for (size_t i = 0; i < q->nparams; i++)
+        q->params[i] = q->arena.p + q->poff[i];
 }

@@ -35,6 +35,9 @@ struct render {
     enum dv_mode dv;
     char **fields; /* NULL: all columns */
     size_t nfields;
+    struct sim_str select;       /* "*" or the fields, in table order */
+    const struct sim_col **cols; /* per result column, from render_row */
+    int ncols;
 };
 
 static void not_found(struct sim_resp *resp)
@@ -74,54 +77,86 @@ static char *ref_display(struct sim *s, const char *ref, const char *sys_id)
     return out ? out : sim_xstrdup("");
 }
 
-static json_t *render_value(struct render *rd, const struct sim_col *c,
-                            const char *v)
+/* {"k1":"v1","k2":"v2"} (two or three pairs; k3 NULL for two). */
+static void add_pairs(struct sim_str *out, const char *k1, const char *v1,
+                      const char *k2, const char *v2, const char *k3,
+                      const char *v3)
+{
+    sim_str_add(out, "{");
+    sim_str_add_json(out, k1);
+    sim_str_add(out, ":");
+    sim_str_add_json(out, v1);
+    sim_str_add(out, ",");
+    sim_str_add_json(out, k2);
+    sim_str_add(out, ":");
+    sim_str_add_json(out, v2);
+    if (k3) {
+        sim_str_add(out, ",");
+        sim_str_add_json(out, k3);
+        sim_str_addn(out, ":", 1);
+        sim_str_add_json(out, v3);
+    }
+    sim_str_add(out, "}");
+}
+
+/* Appends the JSON for value v of column c. */
+static void render_value(struct render *rd, const struct sim_col *c,
+                         const char *v, struct sim_str *out)
 {
     char link[512];
     char *dv;
-    json_t *out;
 
     if (!c || !c->reference || !*v) {
         if (rd->dv == DV_ALL)
-            return json_pack("{s:s, s:s}", "display_value", v, "value", v);
-        return json_string(v);
+            add_pairs(out, "display_value", v, "value", v, NULL, NULL);
+        else
+            sim_str_add_json(out, v);
+        return;
     }
     snprintf(link, sizeof(link), "%s/api/now/table/%s/%s", rd->s->base_url,
              c->reference, v);
     if (rd->dv == DV_FALSE) {
         if (rd->exclude_links)
-            return json_string(v);
-        return json_pack("{s:s, s:s}", "link", link, "value", v);
+            sim_str_add_json(out, v);
+        else
+            add_pairs(out, "link", link, "value", v, NULL, NULL);
+        return;
     }
     dv = ref_display(rd->s, c->reference, v);
-    if (rd->dv == DV_TRUE) {
-        out = rd->exclude_links
-                  ? json_string(dv)
-                  : json_pack("{s:s, s:s}", "link", link, "value", dv);
-    } else {
-        out = json_pack("{s:s, s:s}", "display_value", dv, "value", v);
-        if (!rd->exclude_links)
-            json_object_set_new(out, "link", json_string(link));
-    }
+    if (rd->dv == DV_TRUE && rd->exclude_links)
+        sim_str_add_json(out, dv);
+    else if (rd->dv == DV_TRUE)
+        add_pairs(out, "link", link, "value", dv, NULL, NULL);
+    else if (rd->exclude_links)
+        add_pairs(out, "display_value", dv, "value", v, NULL, NULL);
+    else
+        add_pairs(out, "display_value", dv, "value", v, "link", link);
     free(dv);
-    return out;
 }
 
-/* Renders the current row of st (a SELECT *). */
-static json_t *render_row(struct render *rd, sqlite3_stmt *st)
+/* Appends the current row of st, a SELECT of rd->select, as a JSON object
+ * (every row of one statement: the column dictionary entries are looked
+ * up once). */
+static void render_row(struct render *rd, sqlite3_stmt *st, struct sim_str *out)
 {
-    json_t *rec = json_object();
     int n = sqlite3_column_count(st);
 
-    for (int i = 0; i < n; i++) {
-        const char *name = sqlite3_column_name(st, i);
-        const char *v = (const char *)sqlite3_column_text(st, i);
-        if (rd->fields && !sim_str_in_list(name, rd->fields, rd->nfields))
-            continue;
-        json_object_set_new(
-            rec, name, render_value(rd, sim_db_col(rd->t, name), v ? v : ""));
+    if (!rd->cols) {
+        rd->ncols = n;
+        rd->cols = sim_xcalloc((size_t)n + 1, sizeof(*rd->cols));
+        for (int i = 0; i < n; i++)
+            rd->cols[i] = sim_db_col(rd->t, sqlite3_column_name(st, i));
     }
-    return rec;
+    sim_str_add(out, "{");
+    for (int i = 0; i < n && i < rd->ncols; i++) {
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        if (i)
+            sim_str_addn(out, ",", 1);
+        sim_str_add_json(out, sqlite3_column_name(st, i));
+        sim_str_addn(out, ":", 1);
+        render_value(rd, rd->cols[i], v ? v : "", out);
+    }
+    sim_str_add(out, "}");
 }
 
 static void render_init(struct render *rd, struct sim *s,
@@ -155,6 +190,14 @@ static void render_init(struct render *rd, struct sim *s,
             rd->fields = NULL;
         }
     }
+    if (!rd->fields) {
+        sim_str_add(&rd->select, "*");
+        return;
+    }
+    for (size_t i = 0; i < t->ncols; i++)
+        if (sim_str_in_list(t->cols[i].name, rd->fields, rd->nfields))
+            sim_str_addf(&rd->select, "%s\"%s\"", rd->select.len ? ", " : "",
+                         t->cols[i].name);
 }
 
 static void render_free(struct render *rd)
@@ -162,24 +205,30 @@ static void render_free(struct render *rd)
     for (size_t i = 0; i < rd->nfields; i++)
         free(rd->fields[i]);
     free(rd->fields);
+    sim_str_free(&rd->select);
+    free(rd->cols);
 }
 
-static json_t *get_rendered(struct render *rd, const char *sys_id)
+/* {"result": <the record>} or NULL when there is no such record. */
+static char *get_rendered(struct render *rd, const char *sys_id)
 {
-    struct sim_str sql = {0};
+    struct sim_str sql = {0}, out = {0};
     sqlite3_stmt *st;
-    json_t *rec = NULL;
 
-    sim_str_addf(&sql, "SELECT * FROM \"%s\" WHERE sys_id = ?1", rd->t->name);
+    sim_str_addf(&sql, "SELECT %s FROM \"%s\" WHERE sys_id = ?1", rd->select.p,
+                 rd->t->name);
     st = sim_db_stmt(rd->s, sql.p);
     sim_str_free(&sql);
     if (!st)
         return NULL;
     sqlite3_bind_text(st, 1, sys_id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        rec = render_row(rd, st);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sim_str_add(&out, "{\"result\":");
+        render_row(rd, st, &out);
+        sim_str_add(&out, "}");
+    }
     sqlite3_reset(st);
-    return rec;
+    return out.p;
 }
 
 /* --- list -----------------------------------------------------------------*/
@@ -236,7 +285,7 @@ static void add_link_header(struct sim *s, const struct sim_req *r,
 }
 
 static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
-                 const struct sim_table *t, int version)
+                 struct sim_table *t, int version)
 {
     struct sim_query q;
     struct pairs pairs = {{0}};
@@ -245,16 +294,15 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
     const char *encoded = sim_req_arg(r, "sysparm_query");
     long limit = arg_long(r, "sysparm_limit", DEFAULT_LIMIT);
     long offset = arg_long(r, "sysparm_offset", 0);
-    long total = 0;
+    long total = 0, nrows = 0;
     sqlite3_stmt *st;
-    json_t *result = json_array();
+    struct sim_str body = {0};
 
     if (limit <= 0)
         limit = DEFAULT_LIMIT;
     if (offset < 0)
         offset = 0;
     if (!sim_auth_acl(s, r->user, t, SIM_ACL_READ)) {
-        json_decref(result);
         if (s->cfg->acl_list_denied_empty)
             sim_resp_json(resp, 200, json_pack("{s:[]}", "result"));
         else
@@ -268,6 +316,8 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
     }
     sim_query_compile(&q, t, encoded, s->cfg->query_case_sensitive,
                       s->cfg->ne_matches_empty);
+    for (size_t i = 0; i < q.nindexes; i++)
+        sim_db_want_index(s, t, q.indexes[i].col, q.indexes[i].nocase);
     if (q.invalid && s->cfg->invalid_query_no_rows)
         sim_str_add(&where, " WHERE 0");
     else if (q.where.len)
@@ -275,20 +325,9 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
     else
         sim_str_add(&where, "");
 
-    sim_str_addf(&sql, "SELECT count(*) FROM \"%s\"%s", t->name, where.p);
-    st = sim_db_stmt(s, sql.p);
-    if (st) {
-        for (size_t i = 0; i < q.nparams; i++)
-            sqlite3_bind_text(st, (int)i + 1, q.params[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            total = (long)sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-    }
-    sim_str_free(&sql);
-
     render_init(&rd, s, t, r);
-    sim_str_addf(&sql, "SELECT * FROM \"%s\"%s %s", t->name, where.p,
-                 q.order.len ? q.order.p : "ORDER BY");
+    sim_str_addf(&sql, "SELECT %s FROM \"%s\"%s %s", rd.select.p, t->name,
+                 where.p, q.order.len ? q.order.p : "ORDER BY");
     if (t->kind == SIM_KIND_VIEW)
         sim_str_add(&sql, q.order.len ? ", sys_created_on, sys_import_set,"
                                         " sys_import_row"
@@ -296,23 +335,48 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
                                         " sys_import_row");
     else
         sim_str_add(&sql, q.order.len ? ", rowid" : " rowid");
-    sim_str_addf(&sql, " LIMIT %ld OFFSET %ld", limit, offset);
+    sim_str_addf(&sql, " LIMIT ?%zu OFFSET ?%zu", q.nparams + 1, q.nparams + 2);
     st = sim_db_stmt(s, sql.p);
     if (st) {
         for (size_t i = 0; i < q.nparams; i++)
             sqlite3_bind_text(st, (int)i + 1, q.params[i], -1, SQLITE_STATIC);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            json_array_append_new(result, render_row(&rd, st));
+        sqlite3_bind_int64(st, (int)q.nparams + 1, limit);
+        sqlite3_bind_int64(st, (int)q.nparams + 2, offset);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            sim_str_add(&body, nrows++ ? "," : "{\"result\":[");
+            render_row(&rd, st, &body);
+        }
         sqlite3_reset(st);
     }
-    render_free(&rd);
+    sim_str_add(&body, nrows ? "]}" : "{\"result\":[]}");
     sim_str_free(&sql);
+
+    /* a short first page, or any short page with rows, gives the total */
+    total = nrows;
+    if (total > 0 && total < limit)
+        total += offset;
+    else if (!(arg_true(r, "sysparm_no_count") &&
+               arg_true(r, "sysparm_suppress_pagination_header")) &&
+             !(total == 0 && offset == 0)) {
+        sim_str_addf(&sql, "SELECT count(*) FROM \"%s\"%s", t->name, where.p);
+        st = sim_db_stmt(s, sql.p);
+        if (st) {
+            for (size_t i = 0; i < q.nparams; i++)
+                sqlite3_bind_text(st, (int)i + 1, q.params[i], -1,
+                                  SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                total = (long)sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        sim_str_free(&sql);
+    }
+    render_free(&rd);
     sim_str_free(&where);
     sim_query_free(&q);
     sim_str_free(&pairs.q);
 
-    if (version == 1 && json_array_size(result) == 0) {
-        json_decref(result);
+    if (version == 1 && nrows == 0) {
+        sim_str_free(&body);
         not_found(resp); /* v1 answers 404 when nothing matches */
         return;
     }
@@ -320,7 +384,7 @@ static void list(struct sim *s, struct sim_req *r, struct sim_resp *resp,
         sim_resp_header(resp, "X-Total-Count", "%ld", total);
     if (!arg_true(r, "sysparm_suppress_pagination_header"))
         add_link_header(s, r, resp, t, limit, offset, total);
-    sim_resp_json(resp, 200, json_pack("{s:o}", "result", result));
+    sim_resp_body(resp, 200, body.p, body.len);
 }
 
 /* --- single records -------------------------------------------------------*/
@@ -348,7 +412,7 @@ static json_t *parse_body(const struct sim_req *r, struct sim_resp *resp)
 static void reply_record(struct sim_resp *resp, const struct sim_req *r,
                          struct render *rd, const char *sys_id, int status)
 {
-    json_t *rec;
+    char *rec;
     const char *nobody = sim_req_header(r, "X-no-response-body");
 
     if (nobody && strcmp(nobody, "true") == 0) {
@@ -356,8 +420,10 @@ static void reply_record(struct sim_resp *resp, const struct sim_req *r,
         return;
     }
     rec = get_rendered(rd, sys_id);
-    sim_resp_json(resp, status,
-                  json_pack("{s:o}", "result", rec ? rec : json_object()));
+    if (rec)
+        sim_resp_body(resp, status, rec, strlen(rec));
+    else
+        sim_resp_json(resp, status, json_pack("{s:{}}", "result"));
 }
 
 static void create(struct sim *s, struct sim_req *r, struct sim_resp *resp,
@@ -456,7 +522,7 @@ static void get_one(struct sim *s, struct sim_req *r, struct sim_resp *resp,
                     struct sim_table *t, const char *sys_id)
 {
     struct render rd;
-    json_t *rec;
+    char *rec;
 
     if (!sim_auth_acl(s, r->user, t, SIM_ACL_READ)) {
         not_found(resp); /* 404 also means "hidden by ACL" */
@@ -469,7 +535,7 @@ static void get_one(struct sim *s, struct sim_req *r, struct sim_resp *resp,
         not_found(resp);
         return;
     }
-    sim_resp_json(resp, 200, json_pack("{s:o}", "result", rec));
+    sim_resp_body(resp, 200, rec, strlen(rec));
 }
 
 void sim_table_api(struct sim *s, struct sim_req *r, struct sim_resp *resp,

@@ -1,6 +1,5 @@
 /*
- * sim_transform.c: runs transform maps over staging rows, and the
- * background worker that transforms asynchronous import sets.
+ * sim_transform.c: runs transform maps over staging rows.
  *
  * One row, one map (the documented coalesce rules):
  *   - no coalesce field: insert;
@@ -15,121 +14,420 @@
  *     copy_empty_fields.
  * Maps run by ascending order; the staging row records the last one.
  *
- * The worker picks an eligible asynchronous import set (loaded at least
- * async_delay_ms ago, its run_after set finished), in FIFO or seeded
- * random order, and transforms up to async_chunk_rows pending rows per
- * lock hold, so that requests interleave with a big set.
+ * Speed: each staging table and each map get a plan, built on first use
+ * and rebuilt when a column is added: the source columns the maps read
+ * (a row is an array of their values, struct sim_srow), the SELECT that
+ * loads a set's pending rows, and per map the coalesce lookup (which also
+ * returns the fields the map compares and the mandatory ones) and the
+ * INSERT, as fixed SQL, so that statements are prepared once.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
 
 #include "sim.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SKIPPED_COMMENT "Row skipped: all coalesce fields are empty"
 #define IGNORED_COMMENT "No field values changed"
+#define NONE ((size_t)-1)
+
+struct staging_plan {
+    char *table;
+    size_t ncols_seen; /* staging table's ncols when pending_sql was made */
+    char **cols;       /* source columns of its maps, each once */
+    size_t ncols;
+    size_t *maps; /* active maps reading it, indexes into cfg->maps */
+    size_t nmaps;
+    char *pending_sql;
+    char *update_sql; /* records a row's outcome */
+    struct sim_stmt_ref update_ref, result_ref;
+};
+
+struct map_plan {
+    bool built;
+    size_t ncols_seen; /* target's ncols when built */
+    const struct sim_table *target;
+    size_t nt;      /* distinct target fields */
+    char **tname;   /* their names */
+    int *tlen;      /* their max_length */
+    bool *tset;     /* written by INSERT (settable, not sys_id) */
+    size_t sysid_t; /* index of a "sys_id" target, or NONE */
+    size_t *fm_t;   /* per field map: index in tname */
+    size_t *fm_src; /* per field map: index in the staging plan's cols */
+    size_t nsel;    /* columns the lookup returns after sys_id: the nt
+                       targets, then mandatory columns that are not */
+    char **sel;
+    size_t nmand; /* mandatory columns to check, in table order */
+    char **mand_label;
+    size_t *mand_t;   /* index in tname, or NONE when not mapped */
+    size_t *mand_sel; /* index in sel */
+    char *find_sql;   /* lookup when no coalesce value is empty */
+    char *insert_sql;
+    struct sim_stmt_ref find_ref, insert_ref;
+    /* scratch for one row: values to write (per target), the copies among
+     * them, the matched record's sel values */
+    const char **val;
+    char **own;
+    char **existing;
+};
+
+struct sim_plans {
+    struct staging_plan *st;
+    size_t nst;
+    struct map_plan *mp; /* one per cfg->maps entry */
+};
 
 size_t sim_transform_max_results(const struct sim *s)
 {
     return s->cfg->nmaps ? s->cfg->nmaps : 1;
 }
 
-static const char *row_value(json_t *row, const char *col)
+/* --- plans ------------------------------------------------------------- */
+
+static void map_plan_free(struct map_plan *p)
 {
-    const char *v = json_string_value(json_object_get(row, col));
+    for (size_t i = 0; i < p->nt; i++)
+        free(p->tname[i]);
+    for (size_t i = 0; i < p->nsel; i++)
+        if (i >= p->nt)
+            free(p->sel[i]);
+    for (size_t i = 0; i < p->nmand; i++)
+        free(p->mand_label[i]);
+    free(p->tname);
+    free(p->tlen);
+    free(p->tset);
+    free(p->fm_t);
+    free(p->fm_src);
+    free(p->sel);
+    free(p->mand_label);
+    free(p->mand_t);
+    free(p->mand_sel);
+    free(p->find_sql);
+    free(p->insert_sql);
+    free(p->val);
+    free(p->own);
+    free(p->existing);
+    memset(p, 0, sizeof(*p));
+}
+
+void sim_transform_free(struct sim *s)
+{
+    struct sim_plans *pl = s->plans;
+
+    if (!pl)
+        return;
+    for (size_t i = 0; i < pl->nst; i++) {
+        struct staging_plan *sp = &pl->st[i];
+        for (size_t j = 0; j < sp->ncols; j++)
+            free(sp->cols[j]);
+        free(sp->cols);
+        free(sp->maps);
+        free(sp->table);
+        free(sp->pending_sql);
+        free(sp->update_sql);
+    }
+    free(pl->st);
+    for (size_t i = 0; i < s->cfg->nmaps; i++)
+        map_plan_free(&pl->mp[i]);
+    free(pl->mp);
+    free(pl);
+    s->plans = NULL;
+}
+
+static size_t find_name(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return NONE;
+}
+
+static struct sim_plans *plans(struct sim *s)
+{
+    if (!s->plans) {
+        s->plans = sim_xcalloc(1, sizeof(*s->plans));
+        s->plans->mp = sim_xcalloc(s->cfg->nmaps + 1, sizeof(struct map_plan));
+    }
+    return s->plans;
+}
+
+/* The plan of staging table t, with its pending-rows SELECT up to date. */
+static struct staging_plan *staging_plan(struct sim *s,
+                                         const struct sim_table *t)
+{
+    struct sim_plans *pl = plans(s);
+    struct staging_plan *sp = NULL;
+    struct sim_str sql = {0};
+
+    for (size_t i = 0; i < pl->nst && !sp; i++)
+        if (strcmp(pl->st[i].table, t->name) == 0)
+            sp = &pl->st[i];
+    if (!sp) {
+        pl->st = sim_xrealloc(pl->st, (pl->nst + 1) * sizeof(*pl->st));
+        sp = &pl->st[pl->nst++];
+        memset(sp, 0, sizeof(*sp));
+        sp->table = sim_xstrdup(t->name);
+        sim_str_addf(&sql,
+                     "UPDATE \"%s\" SET sys_import_state = ?1,"
+                     " sys_import_state_comment = ?2, sys_target_table = ?3,"
+                     " sys_target_sys_id = ?4, sys_transform_map = ?5,"
+                     " sys_row_error = ?6, sys_updated_on = ?7,"
+                     " sys_mod_count = sys_mod_count + 1 WHERE rowid = ?8",
+                     t->name);
+        sp->update_sql = sql.p;
+        sql = (struct sim_str){0};
+        sp->maps = sim_xcalloc(s->cfg->nmaps + 1, sizeof(size_t));
+        for (size_t i = 0; i < s->cfg->nmaps; i++) {
+            const struct sim_tmap *m = &s->cfg->maps[i];
+            if (!m->active || strcmp(m->source_table, t->name) != 0)
+                continue;
+            sp->maps[sp->nmaps++] = i;
+            for (size_t j = 0; j < m->nfm; j++) {
+                if (find_name(sp->cols, sp->ncols, m->fm[j].source) != NONE)
+                    continue;
+                sp->cols =
+                    sim_xrealloc(sp->cols, (sp->ncols + 1) * sizeof(char *));
+                sp->cols[sp->ncols++] = sim_xstrdup(m->fm[j].source);
+            }
+        }
+    }
+    if (!sp->pending_sql || sp->ncols_seen != t->ncols) {
+        sim_str_add(&sql, "SELECT sys_id, rowid, sys_import_set");
+        for (size_t i = 0; i < sp->ncols; i++) {
+            if (sim_db_col(t, sp->cols[i]))
+                sim_str_addf(&sql, ", \"%s\"", sp->cols[i]);
+            else
+                sim_str_add(&sql, ", NULL"); /* not a column (yet) */
+        }
+        sim_str_addf(&sql,
+                     " FROM \"%s\" WHERE sys_import_set = ?1 AND"
+                     " sys_import_state = 'pending' ORDER BY sys_import_row"
+                     " LIMIT ?2",
+                     t->name);
+        free(sp->pending_sql);
+        sp->pending_sql = sql.p;
+        sp->ncols_seen = t->ncols;
+    }
+    return sp;
+}
+
+const char *const *
+sim_transform_columns(struct sim *s, const struct sim_table *staging, size_t *n)
+{
+    struct staging_plan *sp = staging_plan(s, staging);
+
+    *n = sp->ncols;
+    return (const char *const *)sp->cols;
+}
+
+const char *sim_transform_pending_sql(struct sim *s,
+                                      const struct sim_table *staging)
+{
+    return staging_plan(s, staging)->pending_sql;
+}
+
+static size_t add_target(struct map_plan *p, const char *name)
+{
+    size_t k = find_name(p->tname, p->nt, name);
+
+    if (k != NONE)
+        return k;
+    p->tname = sim_xrealloc(p->tname, (p->nt + 1) * sizeof(char *));
+    p->tname[p->nt] = sim_xstrdup(name);
+    return p->nt++;
+}
+
+static void build_map_plan(struct map_plan *p, const struct sim_tmap *m,
+                           const struct sim_table *t,
+                           const struct staging_plan *sp)
+{
+    struct sim_str sql = {0}, qs = {0};
+    size_t np = 0;
+
+    map_plan_free(p);
+    p->built = true;
+    p->target = t;
+    if (!t)
+        return;
+    p->ncols_seen = t->ncols;
+    p->fm_t = sim_xcalloc(m->nfm + 1, sizeof(size_t));
+    p->fm_src = sim_xcalloc(m->nfm + 1, sizeof(size_t));
+    for (size_t i = 0; i < m->nfm; i++) {
+        p->fm_t[i] = add_target(p, m->fm[i].target);
+        p->fm_src[i] = find_name(sp->cols, sp->ncols, m->fm[i].source);
+    }
+    p->val = sim_xcalloc(p->nt + 1, sizeof(char *));
+    p->own = sim_xcalloc(p->nt + 1, sizeof(char *));
+    p->tlen = sim_xcalloc(p->nt + 1, sizeof(int));
+    p->tset = sim_xcalloc(p->nt + 1, sizeof(bool));
+    p->sysid_t = NONE;
+    p->sel = sim_xcalloc(p->nt + t->ncols + 1, sizeof(char *));
+    for (size_t i = 0; i < p->nt; i++) {
+        const struct sim_col *c = sim_db_col(t, p->tname[i]);
+        p->tlen[i] = c ? c->max_length : 0;
+        p->tset[i] = c && sim_db_settable(c);
+        if (strcmp(p->tname[i], "sys_id") == 0)
+            p->sysid_t = i;
+        p->sel[p->nsel++] = p->tname[i];
+    }
+    p->mand_label = sim_xcalloc(t->ncols + 1, sizeof(char *));
+    p->mand_t = sim_xcalloc(t->ncols + 1, sizeof(size_t));
+    p->mand_sel = sim_xcalloc(t->ncols + 1, sizeof(size_t));
+    for (size_t i = 0; m->enforce_mandatory != SIM_MAND_NO && i < t->ncols;
+         i++) {
+        const struct sim_col *c = &t->cols[i];
+        size_t k = find_name(p->tname, p->nt, c->name);
+        if (!c->mandatory ||
+            (m->enforce_mandatory == SIM_MAND_MAPPED && k == NONE))
+            continue;
+        p->mand_label[p->nmand] = sim_xstrdup(c->label ? c->label : c->name);
+        p->mand_t[p->nmand] = k;
+        if (k == NONE) {
+            p->mand_sel[p->nmand] = p->nsel;
+            p->sel[p->nsel++] = sim_xstrdup(c->name);
+        } else {
+            p->mand_sel[p->nmand] = k;
+        }
+        p->nmand++;
+    }
+    p->existing = sim_xcalloc(p->nsel + 1, sizeof(char *));
+
+    sim_str_add(&sql, "SELECT sys_id");
+    for (size_t i = 0; i < p->nsel; i++)
+        sim_str_addf(&sql, ", \"%s\"", p->sel[i]);
+    sim_str_addf(&sql, " FROM \"%s\" WHERE ", t->name);
+    for (size_t i = 0; i < m->nfm; i++) {
+        if (!m->fm[i].coalesce)
+            continue;
+        sim_str_addf(&sql, "%s\"%s\" = ?%zu%s", np ? " AND " : "",
+                     m->fm[i].target, np + 1,
+                     m->coalesce_case_sensitive ? "" : " COLLATE NOCASE");
+        np++;
+    }
+    sim_str_add(&sql, " ORDER BY rowid LIMIT 1");
+    p->find_sql = sql.p;
+
+    sql = (struct sim_str){0};
+    sim_str_addf(&sql,
+                 "INSERT INTO \"%s\"(sys_id, sys_created_on,"
+                 " sys_created_by, sys_updated_on, sys_updated_by,"
+                 " sys_mod_count",
+                 t->name);
+    sim_str_add(&qs, "?1, ?2, ?3, ?2, ?3, 0");
+    np = 3;
+    for (size_t i = 0; i < p->nt; i++) {
+        if (!p->tset[i])
+            continue;
+        sim_str_addf(&sql, ", \"%s\"", p->tname[i]);
+        sim_str_addf(&qs, ", ?%zu", ++np);
+    }
+    sim_str_addf(&sql, ") VALUES (%s)", qs.p);
+    p->insert_sql = sql.p;
+    sim_str_free(&qs);
+}
+
+static struct map_plan *map_plan(struct sim *s, size_t map_index,
+                                 const struct staging_plan *sp)
+{
+    struct map_plan *p = &plans(s)->mp[map_index];
+    const struct sim_tmap *m = &s->cfg->maps[map_index];
+    const struct sim_table *t = sim_db_table(s, m->target_table);
+
+    if (!p->built || p->target != t || (t && p->ncols_seen != t->ncols))
+        build_map_plan(p, m, t, sp);
+    return p;
+}
+
+/* --- one row, one map -------------------------------------------------- */
+
+static const char *src_value(const struct sim_srow *row,
+                             const struct map_plan *p, size_t fm)
+{
+    size_t k = p->fm_src[fm];
+    const char *v = k == NONE ? NULL : row->vals[k];
 
     return v ? v : "";
 }
 
-/* v cut to the target column's length (malloc'd). */
-static char *fit_target(const struct sim_table *t, const char *field,
-                        const char *v)
-{
-    const struct sim_col *c = sim_db_col(t, field);
-
-    if (c && c->max_length > 0)
-        return sim_xstrndup(v, sim_utf8_prefix(v, (size_t)c->max_length));
-    return sim_xstrdup(v);
-}
-
-/* Finds the coalesce match; fills id (empty: none). */
-static void find_match(struct sim *s, const struct sim_tmap *m,
-                       const struct sim_table *t, json_t *row,
-                       char id[SIM_SYS_ID_LEN + 1])
+/* Looks up the coalesce match. On a match fills id and existing[] (the
+ * plan's sel columns, malloc'd, "" for null) and returns true. */
+static bool find_match(struct sim *s, const struct sim_tmap *m,
+                       struct map_plan *p, const struct sim_srow *row,
+                       size_t nempty, char id[SIM_SYS_ID_LEN + 1],
+                       char **existing)
 {
     struct sim_str sql = {0};
-    const char **params = sim_xcalloc(m->nfm, sizeof(char *));
-    size_t np = 0, nterms = 0;
     sqlite3_stmt *st;
+    size_t np = 0;
+    bool found = false;
 
-    id[0] = '\0';
-    sim_str_addf(&sql, "SELECT sys_id FROM \"%s\" WHERE ", t->name);
+    if (nempty) { /* coalesce_empty_fields: empty matches empty */
+        sim_str_add(&sql, "SELECT sys_id");
+        for (size_t i = 0; i < p->nsel; i++)
+            sim_str_addf(&sql, ", \"%s\"", p->sel[i]);
+        sim_str_addf(&sql, " FROM \"%s\" WHERE ", p->target->name);
+        for (size_t i = 0; i < m->nfm; i++) {
+            const char *f = m->fm[i].target;
+            if (!m->fm[i].coalesce)
+                continue;
+            if (np++)
+                sim_str_add(&sql, " AND ");
+            if (*src_value(row, p, i))
+                sim_str_addf(&sql, "\"%s\" = ?%zu%s", f, i + 1,
+                             m->coalesce_case_sensitive ? ""
+                                                        : " COLLATE NOCASE");
+            else
+                sim_str_addf(&sql, "(\"%s\" IS NULL OR \"%s\" = '')", f, f);
+        }
+        sim_str_add(&sql, " ORDER BY rowid LIMIT 1");
+        st = sim_db_stmt(s, sql.p);
+        sim_str_free(&sql);
+    } else {
+        st = sim_db_stmt_ref(s, p->find_sql, &p->find_ref);
+    }
+    if (!st)
+        return false;
     for (size_t i = 0; i < m->nfm; i++) {
-        const struct sim_field_map *f = &m->fm[i];
-        const char *v;
-        if (!f->coalesce)
+        const char *v = src_value(row, p, i);
+        if (!m->fm[i].coalesce)
             continue;
-        v = row_value(row, f->source);
-        if (nterms++)
-            sim_str_add(&sql, " AND ");
-        if (!*v) {
-            if (!m->coalesce_empty_fields)
-                goto out; /* an empty value matches nothing */
-            sim_str_addf(&sql, "(\"%s\" IS NULL OR \"%s\" = '')", f->target,
-                         f->target);
-        } else {
-            params[np++] = v;
-            sim_str_addf(&sql, "\"%s\" = ?%zu%s", f->target, np,
-                         m->coalesce_case_sensitive ? "" : " COLLATE NOCASE");
+        np = nempty ? i + 1 : np + 1;
+        if (*v)
+            sqlite3_bind_text(st, (int)np, v, -1, SQLITE_STATIC);
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = true;
+        snprintf(id, SIM_SYS_ID_LEN + 1, "%s",
+                 (const char *)sqlite3_column_text(st, 0));
+        for (size_t i = 0; i < p->nsel; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, (int)i + 1);
+            existing[i] = sim_xstrdup(v ? v : "");
         }
     }
-    sim_str_add(&sql, " ORDER BY rowid LIMIT 1");
-    st = sim_db_stmt(s, sql.p);
-    if (st) {
-        for (size_t i = 0; i < np; i++)
-            sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(id, SIM_SYS_ID_LEN + 1, "%s",
-                     (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
-    }
-out:
-    sim_str_free(&sql);
-    free(params);
+    sqlite3_reset(st);
+    return found;
 }
 
-/* Mandatory-field check; returns false and fills res->error. */
-static bool mandatory_ok(const struct sim_tmap *m, const struct sim_table *t,
-                         json_t *values, json_t *existing,
-                         struct sim_tresult *res)
+/* Mandatory-field check over the values to write (val[] per target, NULL
+ * when not written) and the existing record; false fills res->error. */
+static bool mandatory_ok(const struct map_plan *p, const char *const *val,
+                         char *const *existing, struct sim_tresult *res)
 {
     struct sim_str missing = {0};
     bool ok;
 
-    if (m->enforce_mandatory == SIM_MAND_NO)
-        return true;
-    for (size_t i = 0; i < t->ncols; i++) {
-        const struct sim_col *c = &t->cols[i];
-        json_t *nv = json_object_get(values, c->name);
-        const char *v;
-        bool mapped = false;
-        if (!c->mandatory)
-            continue;
-        for (size_t j = 0; j < m->nfm; j++)
-            if (strcmp(m->fm[j].target, c->name) == 0)
-                mapped = true;
-        if (m->enforce_mandatory == SIM_MAND_MAPPED && !mapped)
-            continue;
-        v = nv ? json_string_value(nv)
-               : json_string_value(json_object_get(existing, c->name));
+    for (size_t i = 0; i < p->nmand; i++) {
+        const char *v = NULL;
+        if (p->mand_t[i] != NONE && val[p->mand_t[i]])
+            v = val[p->mand_t[i]];
+        else if (existing)
+            v = existing[p->mand_sel[i]];
         if (!v || !*v)
             sim_str_addf(&missing, "%s%s", missing.len ? ", " : "",
-                         c->label ? c->label : c->name);
+                         p->mand_label[i]);
     }
     ok = missing.len == 0;
     if (!ok)
@@ -139,92 +437,140 @@ static bool mandatory_ok(const struct sim_tmap *m, const struct sim_table *t,
     return ok;
 }
 
-static void transform_one(struct sim *s, const struct sim_tmap *m, json_t *row,
+static bool insert_target(struct sim *s, struct map_plan *p,
+                          const char *const *val, const char *user,
+                          char id[SIM_SYS_ID_LEN + 1])
+{
+    sqlite3_stmt *st = sim_db_stmt_ref(s, p->insert_sql, &p->insert_ref);
+    char now[20];
+    int n = 3;
+    bool ok;
+
+    if (!st)
+        return false;
+    if (p->sysid_t != NONE && sim_db_valid_sys_id(val[p->sysid_t]))
+        snprintf(id, SIM_SYS_ID_LEN + 1, "%s", val[p->sysid_t]);
+    else
+        sim_sys_id(id);
+    sim_now_str(now);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sim_db_bind_text(st, 3, user);
+    for (size_t i = 0; i < p->nt; i++)
+        if (p->tset[i])
+            sim_db_bind_text(st, ++n, val[i]);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    if (!ok)
+        fprintf(stderr, "isload-sim: insert into %s: %s\n", p->target->name,
+                sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    return ok;
+}
+
+static int update_target(struct sim *s, const struct map_plan *p,
+                         const char *const *val, const char *id,
+                         const char *user)
+{
+    json_t *fields = json_object();
+    int rc;
+
+    for (size_t i = 0; i < p->nt; i++)
+        if (val[i])
+            json_object_set_new(fields, p->tname[i], json_string(val[i]));
+    rc = sim_db_update_record(s, p->target, id, fields, user);
+    json_decref(fields);
+    return rc;
+}
+
+static void transform_one(struct sim *s, const struct sim_tmap *m,
+                          struct map_plan *p, const struct sim_srow *row,
                           const char *user, struct sim_tresult *res)
 {
-    const struct sim_table *t = sim_db_table(s, m->target_table);
     char match[SIM_SYS_ID_LEN + 1] = "";
-    size_t ncoal = 0, nempty = 0;
-    json_t *values = json_object();
-    json_t *existing = NULL;
+    size_t ncoal = 0, nempty = 0, nval = 0;
+    const char **val = p->val;
+    char **own = p->own, **existing = p->existing;
+    bool found = false;
 
     memset(res, 0, sizeof(*res));
     res->map = m;
-    if (!t) {
+    if (!p->target) {
         snprintf(res->status, sizeof(res->status), "error");
         snprintf(res->error, sizeof(res->error), "Invalid target table %s",
                  m->target_table);
-        goto out;
+        return;
     }
     for (size_t i = 0; i < m->nfm; i++) {
         if (!m->fm[i].coalesce)
             continue;
         ncoal++;
-        if (!*row_value(row, m->fm[i].source))
+        if (!*src_value(row, p, i))
             nempty++;
     }
     if (ncoal && nempty == ncoal && !m->create_on_empty_coalesce) {
         snprintf(res->status, sizeof(res->status), "skipped");
         snprintf(res->comment, sizeof(res->comment), SKIPPED_COMMENT);
-        goto out;
+        return;
     }
-    if (ncoal && nempty < ncoal)
-        find_match(s, m, t, row, match);
-    if (match[0])
-        existing = sim_db_get_record(s, t, match);
+    memset(val, 0, p->nt * sizeof(*val));
+    memset(own, 0, p->nt * sizeof(*own));
+    if (ncoal && nempty < ncoal && (!nempty || m->coalesce_empty_fields))
+        found = find_match(s, m, p, row, nempty, match, existing);
 
-    /* the values this map writes */
+    /* the values this map writes, cut to the target length ("NULL"
+     * clears); a later field map to the same target replaces an earlier
+     * one */
     for (size_t i = 0; i < m->nfm; i++) {
-        const struct sim_field_map *f = &m->fm[i];
-        const char *v = row_value(row, f->source);
-        char *nv;
-        if (!*v && (!existing || !m->copy_empty_fields))
+        const char *v = src_value(row, p, i), *nv = v;
+        size_t k = p->fm_t[i], len;
+        char *cut = NULL;
+        if (!*v && (!found || !m->copy_empty_fields))
             continue;
-        nv = fit_target(t, f->target, strcmp(v, "NULL") == 0 ? "" : v);
-        if (existing) {
-            const char *old =
-                json_string_value(json_object_get(existing, f->target));
-            if (old && strcmp(old, nv) == 0) {
-                free(nv);
-                continue; /* unchanged */
-            }
-        } else if (!*nv) {
-            free(nv);
+        if (strcmp(v, "NULL") == 0)
+            nv = "";
+        else if (p->tlen[k] > 0 &&
+                 v[len = sim_utf8_prefix(v, (size_t)p->tlen[k])])
+            nv = cut = sim_xstrndup(v, len);
+        if ((found && strcmp(existing[k], nv) == 0) || (!found && !*nv)) {
+            free(cut); /* unchanged, or nothing to insert */
             continue;
         }
-        json_object_set_new(values, f->target, json_string(nv));
-        free(nv);
+        if (!val[k])
+            nval++;
+        free(own[k]);
+        own[k] = cut;
+        val[k] = nv;
     }
-    if (!mandatory_ok(m, t, values, existing, res)) {
+    if (!mandatory_ok(p, val, found ? existing : NULL, res)) {
         snprintf(res->status, sizeof(res->status), "error");
-        if (existing)
+        if (found)
             snprintf(res->target_sys_id, sizeof(res->target_sys_id), "%s",
                      match);
-        goto out;
-    }
-    if (existing) {
+    } else if (found) {
         snprintf(res->target_sys_id, sizeof(res->target_sys_id), "%s", match);
-        if (json_object_size(values) == 0) {
+        if (nval == 0) {
             snprintf(res->status, sizeof(res->status), "ignored");
             snprintf(res->comment, sizeof(res->comment), IGNORED_COMMENT);
-        } else if (sim_db_update_record(s, t, match, values, user) == 1) {
+        } else if (update_target(s, p, val, match, user) == 1) {
             snprintf(res->status, sizeof(res->status), "updated");
         } else {
             snprintf(res->status, sizeof(res->status), "error");
             snprintf(res->error, sizeof(res->error), "Update failed");
         }
-    } else if (sim_db_insert_record(s, t, values, user, res->target_sys_id) ==
-               0) {
+    } else if (insert_target(s, p, val, user, res->target_sys_id)) {
         snprintf(res->status, sizeof(res->status), "inserted");
     } else {
         res->target_sys_id[0] = '\0';
         snprintf(res->status, sizeof(res->status), "error");
         snprintf(res->error, sizeof(res->error), "Insert failed");
     }
-out:
-    json_decref(existing);
-    json_decref(values);
+    for (size_t i = 0; i < p->nt; i++)
+        free(own[i]);
+    for (size_t i = 0; found && i < p->nsel; i++)
+        free(existing[i]);
 }
+
+/* --- one row, all maps --------------------------------------------------- */
 
 static void row_error_record(struct sim *s, const char *row_id,
                              const char *set_id, const char *msg,
@@ -239,57 +585,58 @@ static void row_error_record(struct sim *s, const char *row_id,
     json_decref(rec);
 }
 
+static void save_result(struct sim *s, struct staging_plan *sp,
+                        const char *row_id, size_t seq,
+                        const struct sim_tresult *r)
+{
+    sqlite3_stmt *st = sim_db_stmt_ref(
+        s,
+        "INSERT OR REPLACE INTO sim_row_result(row_id, seq, map_name, tbl,"
+        " status, target_sys_id, comment, error) VALUES (?1, ?2, ?3, ?4,"
+        " ?5, ?6, ?7, ?8)",
+        &sp->result_ref);
+
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, row_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    sqlite3_bind_text(st, 3, r->map->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->map->target_table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->status, -1, SQLITE_STATIC);
+    sim_db_bind_text(st, 6, r->target_sys_id);
+    sim_db_bind_text(st, 7, r->comment);
+    sim_db_bind_text(st, 8, r->error);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+}
+
 size_t sim_transform_row(struct sim *s, const struct sim_table *staging,
-                         const char *row_sys_id, json_t *row, const char *user,
+                         const struct sim_srow *row, const char *user,
                          struct sim_tresult *out)
 {
-    const struct sim_config *cfg = s->cfg;
-    struct sim_str sql = {0};
+    struct staging_plan *sp = staging_plan(s, staging);
     sqlite3_stmt *st;
     size_t n = 0;
     char now[20];
     char err_id[SIM_SYS_ID_LEN + 1] = "";
     const struct sim_tresult *last;
 
-    for (size_t i = 0; i < cfg->nmaps; i++) {
-        const struct sim_tmap *m = &cfg->maps[i];
-        if (!m->active || strcmp(m->source_table, staging->name) != 0)
-            continue;
-        transform_one(s, m, row, user, &out[n]);
-        st = sim_db_stmt(s, "INSERT OR REPLACE INTO sim_row_result(row_id,"
-                            " seq, map_name, tbl, status, target_sys_id,"
-                            " comment, error) VALUES (?1, ?2, ?3, ?4, ?5,"
-                            " ?6, ?7, ?8)");
-        if (st) {
-            sqlite3_bind_text(st, 1, row_sys_id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-            sqlite3_bind_text(st, 3, m->name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, m->target_table, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, out[n].status, -1, SQLITE_STATIC);
-            sim_db_bind_text(st, 6, out[n].target_sys_id);
-            sim_db_bind_text(st, 7, out[n].comment);
-            sim_db_bind_text(st, 8, out[n].error);
-            sqlite3_step(st);
-            sqlite3_reset(st);
-        }
+    for (size_t i = 0; i < sp->nmaps; i++) {
+        const struct sim_tmap *m = &s->cfg->maps[sp->maps[i]];
+        struct map_plan *p = map_plan(s, sp->maps[i], sp);
+        transform_one(s, m, p, row, user, &out[n]);
+        if (sp->nmaps > 1) /* else the staging row says it all */
+            save_result(s, sp, row->sys_id, n, &out[n]);
         n++;
     }
     if (!n)
         return 0; /* no map: the row stays pending */
     last = &out[n - 1];
     if (last->error[0])
-        row_error_record(s, row_sys_id, row_value(row, "sys_import_set"),
-                         last->error, user, err_id);
+        row_error_record(s, row->sys_id, row->set_id, last->error, user,
+                         err_id);
     sim_now_str(now);
-    sim_str_addf(&sql,
-                 "UPDATE \"%s\" SET sys_import_state = ?1,"
-                 " sys_import_state_comment = ?2, sys_target_table = ?3,"
-                 " sys_target_sys_id = ?4, sys_transform_map = ?5,"
-                 " sys_row_error = ?6, sys_updated_on = ?7,"
-                 " sys_mod_count = sys_mod_count + 1 WHERE sys_id = ?8",
-                 staging->name);
-    st = sim_db_stmt(s, sql.p);
-    sim_str_free(&sql);
+    st = sim_db_stmt_ref(s, sp->update_sql, &sp->update_ref);
     if (st) {
         sqlite3_bind_text(st, 1, last->status, -1, SQLITE_STATIC);
         sim_db_bind_text(st, 2, last->comment[0] ? last->comment : last->error);
@@ -299,338 +646,9 @@ size_t sim_transform_row(struct sim *s, const struct sim_table *staging,
         sqlite3_bind_text(st, 5, last->map->sys_id, -1, SQLITE_STATIC);
         sim_db_bind_text(st, 6, err_id);
         sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, row_sys_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 8, row->rowid);
         sqlite3_step(st);
         sqlite3_reset(st);
     }
     return n;
-}
-
-void sim_transform_finish_set(struct sim *s, const char *set_sys_id,
-                              const char *staging, const char *user,
-                              bool processed)
-{
-    struct sim_str sql = {0};
-    sqlite3_stmt *st;
-    long c[6] = {0}; /* inserted updated ignored skipped error total */
-    static const char *const states[] = {"inserted", "updated", "ignored",
-                                         "skipped", "error"};
-    struct sim_table *run = sim_db_table(s, "sys_import_set_run");
-    struct sim_table *iset = sim_db_table(s, "sys_import_set");
-    char run_id[SIM_SYS_ID_LEN + 1] = "";
-    char now[20], num[6][24];
-    json_t *rec;
-
-    sim_now_str(now);
-    if (processed) {
-        rec = json_pack("{s:s, s:s}", "state", "processed", "load_completed",
-                        now);
-        sim_db_update_record(s, iset, set_sys_id, rec, user);
-        json_decref(rec);
-    }
-    if (!s->cfg->record_import_set_run)
-        return;
-    sim_str_addf(&sql,
-                 "SELECT sys_import_state, count(*) FROM \"%s\" WHERE"
-                 " sys_import_set = ?1 GROUP BY 1",
-                 staging);
-    st = sim_db_stmt(s, sql.p);
-    sim_str_free(&sql);
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, set_sys_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(st, 0);
-        long k = (long)sqlite3_column_int64(st, 1);
-        for (size_t i = 0; i < SIM_ARRAY_LEN(states); i++)
-            if (state && strcmp(state, states[i]) == 0) {
-                c[i] += k;
-                c[5] += k;
-            }
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < 6; i++)
-        snprintf(num[i], sizeof(num[i]), "%ld", c[i]);
-    rec = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "set", set_sys_id,
-        "state", c[4] ? "complete_with_errors" : "complete", "completed", now,
-        "inserts", num[0], "updates", num[1], "ignored", num[2], "skipped",
-        num[3], "errors", num[4], "total", num[5], "processed", num[5]);
-    st = sim_db_stmt(s, "SELECT sys_id FROM sys_import_set_run WHERE"
-                        " \"set\" = ?1");
-    if (st) {
-        sqlite3_bind_text(st, 1, set_sys_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(run_id, sizeof(run_id), "%s",
-                     (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
-    }
-    if (run_id[0])
-        sim_db_update_record(s, run, run_id, rec, user);
-    else
-        sim_db_insert_record(s, run, rec, user, run_id);
-    json_decref(rec);
-}
-
-void sim_transform_bump_run(struct sim *s, const char *set_sys_id,
-                            const char *staging, const char *status,
-                            const char *user)
-{
-    static const char *const states[][2] = {{"inserted", "inserts"},
-                                            {"updated", "updates"},
-                                            {"ignored", "ignored"},
-                                            {"skipped", "skipped"},
-                                            {"error", "errors"}};
-    const char *col = NULL;
-    struct sim_str sql = {0};
-    sqlite3_stmt *st;
-    char now[20];
-    int changed = 0;
-
-    if (!s->cfg->record_import_set_run)
-        return;
-    for (size_t i = 0; i < SIM_ARRAY_LEN(states); i++)
-        if (strcmp(status, states[i][0]) == 0)
-            col = states[i][1];
-    if (!col)
-        return; /* pending rows are not counted */
-    sim_now_str(now);
-    sim_str_addf(&sql,
-                 "UPDATE sys_import_set_run SET total = total + 1,"
-                 " processed = processed + 1, \"%s\" = \"%s\" + 1,"
-                 " state = CASE WHEN errors + ?2 > 0 THEN"
-                 " 'complete_with_errors' ELSE 'complete' END,"
-                 " completed = ?3, sys_updated_on = ?3, sys_updated_by = ?4,"
-                 " sys_mod_count = sys_mod_count + 1 WHERE \"set\" = ?1",
-                 col, col);
-    st = sim_db_stmt(s, sql.p);
-    sim_str_free(&sql);
-    if (st) {
-        sqlite3_bind_text(st, 1, set_sys_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, strcmp(col, "errors") == 0);
-        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-        sim_db_bind_text(st, 4, user);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            changed = sqlite3_changes(s->db);
-        sqlite3_reset(st);
-    }
-    if (!changed) /* first row of the set: create it by counting */
-        sim_transform_finish_set(s, set_sys_id, staging, user, false);
-}
-
-/* --- async worker ---------------------------------------------------------*/
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-struct candidate {
-    int64_t seq;
-    char set_id[SIM_SYS_ID_LEN + 1];
-    char staging[SIM_NAME_MAX + 1];
-};
-
-static bool run_after_done(struct sim *s, const char *run_after)
-{
-    sqlite3_stmt *st;
-    bool done = true; /* an unknown set does not block */
-
-    if (!run_after || !*run_after)
-        return true;
-    st = sim_db_stmt(s, "SELECT state, mode FROM sys_import_set WHERE"
-                        " sys_id = ?1");
-    if (!st)
-        return true;
-    sqlite3_bind_text(st, 1, run_after, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(st, 0);
-        const char *mode = (const char *)sqlite3_column_text(st, 1);
-        done = (state && (strcmp(state, "processed") == 0 ||
-                          strcmp(state, "cancelled") == 0)) ||
-               (mode && strcmp(mode, "synchronous") == 0);
-    }
-    sqlite3_reset(st);
-    return done;
-}
-
-/* Picks the next set to work on; false when there is none. */
-static bool pick(struct sim *s, struct candidate *out)
-{
-    struct candidate *c = NULL;
-    char **after = NULL;
-    size_t n = 0, cap = 0, neligible = 0;
-    sqlite3_stmt *st =
-        sim_db_stmt(s, "SELECT seq, set_id, staging, run_after FROM sim_async"
-                       " WHERE loaded_ms <= ?1 ORDER BY seq");
-    bool found = false;
-
-    if (!st)
-        return false;
-    sqlite3_bind_int64(st, 1, wall_ms() - s->cfg->async_delay_ms);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *ra = (const char *)sqlite3_column_text(st, 3);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            c = sim_xrealloc(c, cap * sizeof(*c));
-            after = sim_xrealloc(after, cap * sizeof(char *));
-        }
-        c[n].seq = sqlite3_column_int64(st, 0);
-        snprintf(c[n].set_id, sizeof(c[n].set_id), "%s",
-                 (const char *)sqlite3_column_text(st, 1));
-        snprintf(c[n].staging, sizeof(c[n].staging), "%s",
-                 (const char *)sqlite3_column_text(st, 2));
-        after[n] = ra ? sim_xstrdup(ra) : NULL;
-        n++;
-    }
-    sqlite3_reset(st);
-    for (size_t i = 0; i < n; i++) {
-        if (run_after_done(s, after[i]))
-            c[neligible++] = c[i];
-        free(after[i]);
-    }
-    free(after);
-    if (neligible) {
-        size_t k = 0;
-        if (s->cfg->async_random_order)
-            k = (size_t)(sim_rng_next(&s->worker_rng) % neligible);
-        *out = c[k];
-        found = true;
-    }
-    free(c);
-    return found;
-}
-
-/* Loads up to limit pending rows of a set (as objects). */
-static json_t *pending_rows(struct sim *s, const char *staging,
-                            const char *set_id, int limit)
-{
-    struct sim_str sql = {0};
-    sqlite3_stmt *st;
-    json_t *rows = json_array();
-
-    sim_str_addf(&sql,
-                 "SELECT * FROM \"%s\" WHERE sys_import_set = ?1 AND"
-                 " sys_import_state = 'pending' ORDER BY sys_import_row"
-                 " LIMIT %d",
-                 staging, limit);
-    st = sim_db_stmt(s, sql.p);
-    sim_str_free(&sql);
-    if (!st)
-        return rows;
-    sqlite3_bind_text(st, 1, set_id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *row = json_object();
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
-            const char *v = (const char *)sqlite3_column_text(st, i);
-            json_object_set_new(row, sqlite3_column_name(st, i),
-                                json_string(v ? v : ""));
-        }
-        json_array_append_new(rows, row);
-    }
-    sqlite3_reset(st);
-    return rows;
-}
-
-/* One unit of work; caller holds the DB lock. Returns true if it did
- * something. */
-static bool worker_step(struct sim *s)
-{
-    struct candidate c;
-    struct sim_table *staging;
-    struct sim_tresult *res;
-    json_t *rows, *row;
-    size_t i;
-    sqlite3_stmt *st;
-
-    if (!pick(s, &c))
-        return false;
-    staging = sim_db_table(s, c.staging);
-    if (sim_db_begin(s) < 0)
-        return false;
-    rows = staging
-               ? pending_rows(s, c.staging, c.set_id, s->cfg->async_chunk_rows)
-               : json_array();
-    res = sim_xcalloc(sim_transform_max_results(s), sizeof(*res));
-    json_array_foreach(rows, i, row)
-    {
-        sim_transform_row(s, staging, row_value(row, "sys_id"), row, "system",
-                          res);
-    }
-    free(res);
-    if (json_array_size(rows) < (size_t)s->cfg->async_chunk_rows) {
-        if (staging)
-            sim_transform_finish_set(s, c.set_id, c.staging, "system", true);
-        st = sim_db_stmt(s, "DELETE FROM sim_async WHERE seq = ?1");
-        if (st) {
-            sqlite3_bind_int64(st, 1, c.seq);
-            sqlite3_step(st);
-            sqlite3_reset(st);
-        }
-    }
-    json_decref(rows);
-    if (sim_db_commit(s) < 0)
-        sim_db_rollback(s);
-    return true;
-}
-
-static void *worker_main(void *arg)
-{
-    struct sim *s = arg;
-
-    sim_db_lock(s);
-    while (!s->stopping) {
-        if (worker_step(s)) {
-            /* let waiting requests in between chunks */
-            sim_db_unlock(s);
-            sim_sleep_ms(1);
-            sim_db_lock(s);
-            continue;
-        }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += s->cfg->async_poll_ms / 1000;
-        ts.tv_nsec += (s->cfg->async_poll_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->worker_cond, &s->db_lock, &ts);
-    }
-    sim_db_unlock(s);
-    return NULL;
-}
-
-int sim_worker_start(struct sim *s)
-{
-    int rc = pthread_create(&s->worker, NULL, worker_main, s);
-
-    if (rc) {
-        fprintf(stderr, "isload-sim: cannot start worker: %s\n", strerror(rc));
-        return -1;
-    }
-    s->worker_started = true;
-    return 0;
-}
-
-void sim_worker_kick(struct sim *s)
-{
-    /* with a delay the new set is not eligible yet: wait for the poll */
-    if (s->cfg->async_delay_ms == 0)
-        pthread_cond_signal(&s->worker_cond);
-}
-
-void sim_worker_stop(struct sim *s)
-{
-    if (!s->worker_started)
-        return;
-    sim_db_lock(s);
-    s->stopping = true;
-    pthread_cond_broadcast(&s->worker_cond);
-    sim_db_unlock(s);
-    pthread_join(s->worker, NULL);
-    s->worker_started = false;
 }

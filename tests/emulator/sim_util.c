@@ -61,18 +61,14 @@ char *sim_xstrndup(const char *s, size_t n)
     return p;
 }
 
-void sim_str_addn(struct sim_str *s, const char *text, size_t n)
+void sim_str_grow(struct sim_str *s, size_t n)
 {
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 64;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        s->p = sim_xrealloc(s->p, cap);
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, text, n);
-    s->len += n;
-    s->p[s->len] = '\0';
+    size_t cap = s->cap ? s->cap : 64;
+
+    while (cap < s->len + n + 1)
+        cap *= 2;
+    s->p = sim_xrealloc(s->p, cap);
+    s->cap = cap;
 }
 
 void sim_str_add(struct sim_str *s, const char *text)
@@ -110,35 +106,117 @@ void sim_str_free(struct sim_str *s)
     s->len = s->cap = 0;
 }
 
+void sim_str_add_json(struct sim_str *s, const char *v)
+{
+    const char *run = v;
+
+    sim_str_addn(s, "\"", 1);
+    for (;;) {
+        unsigned char c;
+        while ((c = (unsigned char)*v) >= 0x20 && c != '"' && c != '\\')
+            v++;
+        sim_str_addn(s, run, (size_t)(v - run));
+        if (!c)
+            break;
+        switch (c) {
+        case '"':
+            sim_str_addn(s, "\\\"", 2);
+            break;
+        case '\\':
+            sim_str_addn(s, "\\\\", 2);
+            break;
+        case '\b':
+            sim_str_addn(s, "\\b", 2);
+            break;
+        case '\f':
+            sim_str_addn(s, "\\f", 2);
+            break;
+        case '\n':
+            sim_str_addn(s, "\\n", 2);
+            break;
+        case '\r':
+            sim_str_addn(s, "\\r", 2);
+            break;
+        case '\t':
+            sim_str_addn(s, "\\t", 2);
+            break;
+        default: {
+            char u[8];
+            snprintf(u, sizeof(u), "\\u%04X", c);
+            sim_str_addn(s, u, 6);
+        }
+        }
+        run = ++v;
+    }
+    sim_str_addn(s, "\"", 1);
+}
+
+/* xoshiro256** per thread, seeded from getrandom: one system call per
+ * thread instead of one per sys_id. */
+static __thread uint64_t rng_state[4];
+static __thread bool rng_seeded;
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(void)
+{
+    uint64_t *s = rng_state;
+    uint64_t out, t;
+
+    if (!rng_seeded) {
+        unsigned char *raw = (unsigned char *)rng_state;
+        size_t got = 0;
+        while (got < sizeof(rng_state)) {
+            ssize_t n = getrandom(raw + got, sizeof(rng_state) - got, 0);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                abort();
+            }
+            got += (size_t)n;
+        }
+        if (!(s[0] | s[1] | s[2] | s[3]))
+            s[0] = 1; /* the one state xoshiro must not start from */
+        rng_seeded = true;
+    }
+    out = rotl(s[1] * 5, 7) * 9;
+    t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
 void sim_sys_id(char out[SIM_SYS_ID_LEN + 1])
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char raw[SIM_SYS_ID_LEN / 2];
-    size_t got = 0;
+    uint64_t r[2] = {rng_next(), rng_next()};
 
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            abort();
-        }
-        got += (size_t)n;
-    }
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 16; i++)
+            out[k * 16 + i] = hex[(r[k] >> (60 - 4 * i)) & 15];
     out[SIM_SYS_ID_LEN] = '\0';
 }
 
 void sim_now_str(char out[20])
 {
+    static __thread time_t last = (time_t)-1;
+    static __thread char text[20];
     time_t t = time(NULL);
-    struct tm tm;
 
-    gmtime_r(&t, &tm);
-    strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+    if (t != last) { /* formatting costs more than the row it stamps */
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm);
+        last = t;
+    }
+    memcpy(out, text, 20);
 }
 
 int64_t sim_mono_ms(void)
