@@ -38,6 +38,9 @@
 #include "out_format.h"
 
 #include <jansson.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,6 +128,23 @@ struct batch *isl_loader__batch_new(struct isl_loader *l)
         ;
     *p = b;
     return b;
+}
+
+/*
+ * Every batch frees a few hundred KiB of buffers and thousands of small
+ * response objects, in an order no allocator can keep compact: glibc's
+ * heap keeps the freed pages between live blocks, and the process grows
+ * with the run. Giving them back now and then keeps the loader's memory
+ * flat; elsewhere this does nothing.
+ */
+static void trim_heap(struct isl_loader *l)
+{
+#ifdef __GLIBC__
+    if (++l->freed % 64 == 0)
+        malloc_trim(0);
+#else
+    (void)l;
+#endif
 }
 
 static void batch_free(struct batch *b)
@@ -371,6 +391,7 @@ static void pump(struct isl_loader *l, int timeout_ms)
             struct batch *d = *p;
             *p = d->next;
             batch_free(d);
+            trim_heap(l);
         } else {
             p = &(*p)->next;
         }

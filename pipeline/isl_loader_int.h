@@ -89,6 +89,7 @@ struct isl_loader {
     struct batch *open;        /* the batch being filled */
     struct batch *open_staged; /* the batch of rows to reconcile first */
     uint64_t next_batch;
+    uint64_t freed;    /* batches freed, for trim_heap */
     uint64_t last_row; /* for the increasing row number check */
     int posting;       /* POSTs in flight */
     int reading;       /* reads in flight */
