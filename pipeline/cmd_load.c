@@ -21,6 +21,7 @@
 #include "isl_http.h"
 #include "isl_loader.h"
 #include "isl_metrics.h"
+#include "isl_prefetch.h"
 #include "isl_progress.h"
 #include "isl_reader.h"
 #include "isl_rejects.h"
@@ -113,7 +114,7 @@ struct load {
     struct isl_rejects *rejects;
     char *rejects_path; /* given, or NULL for RUN_DIR/rejects.EXT */
     const char *run_dir;
-    struct isl_stream *stream;
+    struct isl_prefetch *rows;
     struct isl_loader *loader;
     struct isl_error err; /* loader failure from inside the sink */
     struct threshold th;
@@ -303,10 +304,8 @@ static const char *ext_of(enum isl_format f)
 static int on_reject(void *p, const struct isl_verdict *v)
 {
     struct load *ld = p;
-    struct isl_reader *r = isl_stream_reader(ld->stream);
-    enum isl_format fmt = r ? isl_reader_format(r) : ISL_FMT_CSV;
-    const char *const *cols = NULL;
-    size_t ncols = r ? isl_reader_columns(r, &cols) : 0;
+    const struct isl_source *src = isl_prefetch_source(ld->rows);
+    enum isl_format fmt = src ? src->format : ISL_FMT_CSV;
     int rc;
 
     if (!isl_run_mine(ld->run, v)) {
@@ -331,8 +330,8 @@ static int on_reject(void *p, const struct isl_verdict *v)
             return ISL_EIO;
         }
     }
-    rc = isl_rejects_write(ld->rejects, v, fmt,
-                           r ? isl_reader_delimiter(r) : ',', cols, ncols);
+    rc = isl_rejects_write(ld->rejects, v, fmt, src ? src->delimiter : ',',
+                           src ? src->columns : NULL, src ? src->ncolumns : 0);
     check_threshold(ld, false);
     return rc;
 }
@@ -737,22 +736,22 @@ static int read_inputs(const struct load_args *a, struct load *ld,
                        struct isl_error *err)
 {
     struct isl_chain_sink sink = {ld, on_accept, on_reject, on_filter};
-    const struct isl_reader *checked = NULL;
+    const struct isl_source *checked = NULL;
     struct isl_progress prog;
     uint64_t nrows = 0;
     int rc;
 
-    if ((rc = isl_stream_open(&ld->stream, a->inputs, a->ninputs,
-                              &ld->feed->input, err)) < 0)
+    if ((rc = isl_prefetch_open(&ld->rows, a->inputs, a->ninputs,
+                                &ld->feed->input, err)) < 0)
         return rc;
     isl_progress_init(&prog);
     while (!ld->over && !ld->failed) {
         const struct isl_row *row;
-        const struct isl_reader *r;
+        const struct isl_source *src;
 
         if ((++nrows & 0x3ff) == 0 && isl_progress_due(&prog)) {
-            uint64_t bytes = isl_stream_bytes_read(ld->stream);
-            uint64_t total = isl_stream_bytes_total(ld->stream);
+            uint64_t bytes = isl_prefetch_bytes_read(ld->rows);
+            uint64_t total = isl_prefetch_bytes_total(ld->rows);
             double dt = isl_progress_elapsed(&prog);
             uint64_t done = isl_report_outcomes(ld->report);
 
@@ -766,19 +765,17 @@ static int read_inputs(const struct load_args *a, struct load *ld,
                 fprintf(stderr, ", ETA %.0f s",
                         dt * (double)(total - bytes) / (double)bytes);
         }
-        rc = isl_stream_next(ld->stream, &row, err);
+        rc = isl_prefetch_next(ld->rows, &row, err);
         if (rc == ISL_EOF)
             break;
         if (rc < 0 && rc != ISL_EROW)
             goto out;
-        r = isl_stream_reader(ld->stream);
-        if (r != checked) {
-            const char *const *cols;
-            size_t ncols = isl_reader_columns(r, &cols);
-
-            checked = r;
-            if ((rc = isl_chain_check_columns(ld->chain, isl_reader_name(r),
-                                              cols, ncols, err)) < 0)
+        src = isl_prefetch_source(ld->rows);
+        if (src != checked) {
+            checked = src;
+            if ((rc =
+                     isl_chain_check_columns(ld->chain, src->name, src->columns,
+                                             src->ncolumns, err)) < 0)
                 goto out;
         }
         rc = rc == ISL_EROW ? isl_chain_reader_error(ld->chain, row, err, &sink)
@@ -984,7 +981,7 @@ out:
     if (ld.feed)
         isl_summary_print(stderr, run_id, ld.feed->name, figures, status, why);
     json_decref(figures);
-    isl_stream_close(ld.stream);
+    isl_prefetch_close(ld.rows);
     json_decref(ld.keys_missing);
     isl_loader_free(ld.loader);
     isl_report_free(ld.report);

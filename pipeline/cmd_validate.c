@@ -15,6 +15,7 @@
 #include "isl_error.h"
 #include "isl_feed.h"
 #include "isl_html.h"
+#include "isl_prefetch.h"
 #include "isl_jsonw.h"
 #include "isl_progress.h"
 #include "isl_reader.h"
@@ -89,7 +90,7 @@ static bool exceeded(const struct threshold *t, uint64_t rejected,
 struct validate {
     struct isl_report *report;
     struct isl_rejects *rejects;
-    struct isl_stream *stream;
+    struct isl_prefetch *rows;
     FILE *emit;
     struct isl_buf emitbuf;
     struct isl_jsonw_names names;
@@ -123,13 +124,12 @@ static int on_reject(void *p, const struct isl_verdict *v)
     if (rc < 0)
         return rc;
     if (vd->rejects) {
-        struct isl_reader *r = isl_stream_reader(vd->stream);
-        const char *const *cols = NULL;
-        size_t ncols = r ? isl_reader_columns(r, &cols) : 0;
+        const struct isl_source *src = isl_prefetch_source(vd->rows);
 
-        rc = isl_rejects_write(vd->rejects, v,
-                               r ? isl_reader_format(r) : ISL_FMT_CSV,
-                               r ? isl_reader_delimiter(r) : ',', cols, ncols);
+        rc = isl_rejects_write(vd->rejects, v, src ? src->format : ISL_FMT_CSV,
+                               src ? src->delimiter : ',',
+                               src ? src->columns : NULL,
+                               src ? src->ncolumns : 0);
         if (rc < 0)
             return vd->io_error = rc;
     }
@@ -167,7 +167,7 @@ static int validate_run(int argc, char **argv)
     struct threshold th = {0};
     const char *report_path = NULL, *html_path = NULL, *rejects_path = NULL;
     const char *emit_path = NULL, *max_errors = NULL;
-    const struct isl_reader *checked = NULL;
+    const struct isl_source *checked = NULL;
     bool quiet = false, over;
     struct isl_progress prog;
     int opt, rc, status = ISL_EXIT_USAGE;
@@ -266,27 +266,24 @@ static int validate_run(int argc, char **argv)
         if (vd.emit == stdout)
             quiet = true;
     }
-    if (isl_stream_open(&vd.stream, (const char *const *)argv + optind + 1,
-                        (size_t)(argc - optind - 1), &feed->input, &err) < 0)
+    if (isl_prefetch_open(&vd.rows, (const char *const *)argv + optind + 1,
+                          (size_t)(argc - optind - 1), &feed->input, &err) < 0)
         goto fatal;
 
     for (uint64_t n = 0;; n++) {
         const struct isl_row *row;
-        const struct isl_reader *r;
+        const struct isl_source *src;
 
-        rc = isl_stream_next(vd.stream, &row, &err);
+        rc = isl_prefetch_next(vd.rows, &row, &err);
         if (rc == ISL_EOF)
             break;
         if (rc < 0 && rc != ISL_EROW)
             goto fatal;
-        r = isl_stream_reader(vd.stream);
-        if (r != checked) {
-            const char *const *cols;
-            size_t ncols = isl_reader_columns(r, &cols);
-
-            checked = r;
-            if (isl_chain_check_columns(chain, isl_reader_name(r), cols, ncols,
-                                        &err) < 0)
+        src = isl_prefetch_source(vd.rows);
+        if (src != checked) {
+            checked = src;
+            if (isl_chain_check_columns(chain, src->name, src->columns,
+                                        src->ncolumns, &err) < 0)
                 goto fatal;
         }
         rc = rc == ISL_EROW ? isl_chain_reader_error(chain, row, &err, &sink)
@@ -294,8 +291,8 @@ static int validate_run(int argc, char **argv)
         if (rc < 0)
             goto sink_fail;
         if ((n & 0x3fff) == 0 && isl_progress_due(&prog)) {
-            uint64_t bytes = isl_stream_bytes_read(vd.stream);
-            uint64_t total = isl_stream_bytes_total(vd.stream);
+            uint64_t bytes = isl_prefetch_bytes_read(vd.rows);
+            uint64_t total = isl_prefetch_bytes_total(vd.rows);
             double dt = isl_progress_elapsed(&prog);
 
             isl_progress_draw(
@@ -366,7 +363,7 @@ out:
         status = ISL_EXIT_USAGE;
     else if (vd.emit == stdout && fflush(stdout) != 0)
         status = ISL_EXIT_USAGE;
-    isl_stream_close(vd.stream);
+    isl_prefetch_close(vd.rows);
     isl_report_free(vd.report);
     isl_chain_free(chain);
     isl_feed_free(feed);

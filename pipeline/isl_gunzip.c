@@ -55,6 +55,7 @@ struct isl_gunzip {
     bool z_ready;
     bool z_in_member; /* inside a gzip member (EOF now = truncated) */
     int wake[2];      /* close writes to wake[1]; the inflater polls wake[0] */
+    int stop_fd;      /* the caller's stop descriptor, or -1 */
 
     /* shared, under mu */
     pthread_mutex_t mu;
@@ -86,14 +87,15 @@ static int io_error(struct isl_gunzip *g, struct isl_error *err,
  * Sets raw_eof at the end of the file. */
 static int raw_fill(struct isl_gunzip *g, struct isl_error *err)
 {
-    struct pollfd p[2] = {{.fd = g->fd, .events = POLLIN},
-                          {.fd = g->wake[0], .events = POLLIN}};
+    struct pollfd p[3] = {{.fd = g->fd, .events = POLLIN},
+                          {.fd = g->wake[0], .events = POLLIN},
+                          {.fd = g->stop_fd, .events = POLLIN}};
     ssize_t n;
 
-    while (poll(p, 2, -1) < 0)
+    while (poll(p, g->stop_fd >= 0 ? 3 : 2, -1) < 0)
         if (errno != EINTR)
             return io_error(g, err, "poll failed");
-    if (p[1].revents) {
+    if (p[1].revents || p[2].revents) {
         errno = ECANCELED;
         return io_error(g, err, "read stopped");
     }
@@ -227,7 +229,8 @@ static void *inflater(void *arg)
 }
 
 int isl_gunzip_open(struct isl_gunzip **out, int fd, const char *name,
-                    unsigned char *raw, size_t raw_len, struct isl_error *err)
+                    unsigned char *raw, size_t raw_len, int stop_fd,
+                    struct isl_error *err)
 {
     struct isl_gunzip *g = calloc(1, sizeof(*g));
     int rc = ISL_ENOMEM;
@@ -243,6 +246,7 @@ int isl_gunzip_open(struct isl_gunzip **out, int fd, const char *name,
     g->raw_len = raw_len;
     g->raw_off = raw_len;
     g->wake[0] = g->wake[1] = -1;
+    g->stop_fd = stop_fd;
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->filled, NULL);
     pthread_cond_init(&g->freed, NULL);

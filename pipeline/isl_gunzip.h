@@ -18,12 +18,15 @@ struct isl_gunzip;
  * have ISL_GUNZIP_RAW_SIZE bytes and is taken over (freed by
  * isl_gunzip_close, or here on failure). name is
  * borrowed for error messages and must outlive the decoder; fd stays
- * the caller's but must stay open until isl_gunzip_close. Returns 0 or
- * ISL_ENOMEM / ISL_EIO.
+ * the caller's but must stay open until isl_gunzip_close. stop_fd is -1
+ * or a descriptor that becomes readable when reading should stop: the
+ * inflater then ends with "read stopped" instead of waiting on fd (see
+ * isl_prefetch.c). Returns 0 or ISL_ENOMEM / ISL_EIO.
  */
 #define ISL_GUNZIP_RAW_SIZE (256 * 1024)
 int isl_gunzip_open(struct isl_gunzip **out, int fd, const char *name,
-                    unsigned char *raw, size_t raw_len, struct isl_error *err);
+                    unsigned char *raw, size_t raw_len, int stop_fd,
+                    struct isl_error *err);
 
 /*
  * Copy up to cap decompressed bytes into buf; *got is 0 at the end of the

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,8 @@ struct isl_input {
     int fd;
     bool owns_fd;
     uint64_t raw_size;
+    bool regular; /* a regular file: reads never wait */
+    int stop_fd;  /* -1, or readable when reading should stop */
 
     unsigned char *raw; /* bytes from the fd (plain mode) */
     size_t raw_len;     /* valid bytes in raw */
@@ -61,11 +64,33 @@ static int io_error(struct isl_input *in, struct isl_error *err,
     return ISL_EIO;
 }
 
+/* Before reading a pipe or terminal: wait until it has bytes, or fail
+ * with "read stopped" once stop_fd is readable (the reading thread is
+ * being shut down, see isl_prefetch.c). */
+static int wait_readable(struct isl_input *in, struct isl_error *err)
+{
+    struct pollfd p[2] = {{.fd = in->fd, .events = POLLIN},
+                          {.fd = in->stop_fd, .events = POLLIN}};
+
+    if (in->regular || in->stop_fd < 0)
+        return 0;
+    while (poll(p, 2, -1) < 0)
+        if (errno != EINTR)
+            return io_error(in, err, "poll failed");
+    if (p[1].revents) {
+        errno = ECANCELED;
+        return io_error(in, err, "read stopped");
+    }
+    return 0;
+}
+
 /* Refill raw[] from the fd. Sets raw_eof at end of file. */
 static int raw_fill(struct isl_input *in, struct isl_error *err)
 {
     ssize_t n;
 
+    if (wait_readable(in, err) < 0)
+        return ISL_EIO;
     do {
         n = read(in->fd, in->raw, RAW_SIZE);
     } while (n < 0 && errno == EINTR);
@@ -181,7 +206,7 @@ static bool is_utf8_name(const char *enc)
 }
 
 int isl_input_open(struct isl_input **out, const char *path,
-                   const char *encoding, struct isl_error *err)
+                   const char *encoding, int stop_fd, struct isl_error *err)
 {
     struct isl_input *in = calloc(1, sizeof(*in));
     bool is_stdin = strcmp(path, "-") == 0;
@@ -192,6 +217,7 @@ int isl_input_open(struct isl_input **out, const char *path,
     if (!in)
         return isl_error_set(err, ISL_ENOMEM, "input", "out of memory");
     in->fd = -1;
+    in->stop_fd = stop_fd;
     in->cd = (iconv_t)-1;
     in->name = strdup(is_stdin ? "<stdin>" : path);
     in->raw = malloc(RAW_SIZE);
@@ -215,15 +241,21 @@ int isl_input_open(struct isl_input **out, const char *path,
             goto fail;
         }
     }
-    if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
         in->raw_size = (uint64_t)st.st_size;
+        in->regular = true;
+    }
 
     /* gzip is recognised by its magic bytes. */
     if ((rc = raw_fill(in, err)) < 0)
         goto fail;
     while (!in->raw_eof && in->raw_len < 2) {
         /* a pipe may deliver a single byte first */
-        ssize_t n = read(in->fd, in->raw + in->raw_len, RAW_SIZE - in->raw_len);
+        ssize_t n;
+
+        if ((rc = wait_readable(in, err)) < 0)
+            goto fail;
+        n = read(in->fd, in->raw + in->raw_len, RAW_SIZE - in->raw_len);
         if (n <= 0)
             break;
         in->raw_len += (size_t)n;
@@ -235,7 +267,7 @@ int isl_input_open(struct isl_input **out, const char *path,
         in->gzip = true;
         in->raw = NULL; /* the inflater's now */
         if ((rc = isl_gunzip_open(&in->gz, in->fd, in->name, raw, in->raw_len,
-                                  err)) < 0) {
+                                  stop_fd, err)) < 0) {
             isl_error_at(err, in->name, 0, UINT64_MAX);
             goto fail;
         }

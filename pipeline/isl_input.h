@@ -27,10 +27,13 @@ struct isl_input;
  * Open path ("-" for stdin). encoding is NULL or "utf-8" for UTF-8 input
  * (no conversion; readers validate), or an iconv name such as
  * "windows-1252" or "iso-8859-1" to convert from. *out belongs to the
- * caller (isl_input_close). Returns 0, ISL_EIO or ISL_ECONFIG.
+ * caller (isl_input_close). stop_fd is -1, or a descriptor that becomes
+ * readable when reading should stop: a read that would wait on a pipe or
+ * terminal then fails with "read stopped" instead (isl_prefetch.c closes
+ * its reading thread this way). Returns 0, ISL_EIO or ISL_ECONFIG.
  */
 int isl_input_open(struct isl_input **out, const char *path,
-                   const char *encoding, struct isl_error *err);
+                   const char *encoding, int stop_fd, struct isl_error *err);
 
 /*
  * Read up to cap decoded bytes into buf; *got is 0 at end of input.

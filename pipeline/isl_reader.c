@@ -103,7 +103,8 @@ int isl_reader_open(struct isl_reader **out, const char *path,
     if (r->opts.max_field > r->opts.max_record)
         r->opts.max_field = r->opts.max_record;
 
-    if ((rc = isl_input_open(&r->in, path, opts->encoding, err)) < 0)
+    if ((rc = isl_input_open(&r->in, path, opts->encoding,
+                             opts->stop_fd > 0 ? opts->stop_fd : -1, err)) < 0)
         goto fail;
     r->name = isl_input_name(r->in);
     if (fmt == ISL_FMT_AUTO) {
@@ -294,6 +295,11 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
 struct isl_reader *isl_stream_reader(const struct isl_stream *s)
 {
     return s->cur;
+}
+
+size_t isl_stream_input(const struct isl_stream *s)
+{
+    return s->cur ? s->next_path : 0;
 }
 
 uint64_t isl_stream_bytes_read(const struct isl_stream *s)

@@ -58,6 +58,8 @@ struct isl_reader_opts {
                           without an escape character */
     size_t read_chunk; /* CSV: bytes asked of the input per read, 1 up to
                           64 KiB (to test chunk boundaries); 0 = 64 KiB */
+    int stop_fd;       /* > 0: readable when reading should stop (see
+                          isl_input_open); set by isl_prefetch only */
 };
 
 /* "csv", "xml", ... or NULL. */
@@ -119,6 +121,9 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
 
 /* The reader of the input being read now (NULL before the first row). */
 struct isl_reader *isl_stream_reader(const struct isl_stream *s);
+
+/* Which input that reader reads: 1 for the first path, 0 before any. */
+size_t isl_stream_input(const struct isl_stream *s);
 
 /* Total compressed bytes consumed across inputs so far, and total size. */
 uint64_t isl_stream_bytes_read(const struct isl_stream *s);

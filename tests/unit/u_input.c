@@ -106,7 +106,7 @@ static int read_all(const char *path, const char *enc, size_t cap, char **out,
     *out = malloc(alloc);
     *n = 0;
     isl_error_clear(err);
-    rc = isl_input_open(&in, path, enc, err);
+    rc = isl_input_open(&in, path, enc, -1, err);
     while (rc == 0) {
         rc = isl_input_read(in, buf, cap, &got, err);
         if (rc < 0 || got == 0)
@@ -237,7 +237,7 @@ static void test_peek_bom_iconv(void)
     /* a UTF-8 BOM is dropped, for peek and read */
     write_gz(tmp(0), "\xEF\xBB\xBFid;name\n1;Ann\n", 17, 1);
     isl_error_clear(&err);
-    T_INTEQ(isl_input_open(&in, tmp(0), NULL, &err), 0);
+    T_INTEQ(isl_input_open(&in, tmp(0), NULL, -1, &err), 0);
     if (in) {
         T_CHECK(isl_input_is_gzip(in));
         T_INTEQ(isl_input_peek(in, &p, &n, &err), 0);
@@ -252,7 +252,7 @@ static void test_peek_bom_iconv(void)
     /* ISO-8859-1 converted after inflating */
     write_gz(tmp(0), latin + 3, sizeof(latin) - 4, 1);
     in = NULL;
-    T_INTEQ(isl_input_open(&in, tmp(0), "iso-8859-1", &err), 0);
+    T_INTEQ(isl_input_open(&in, tmp(0), "iso-8859-1", -1, &err), 0);
     if (in) {
         T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
         T_INTEQ(got, sizeof(utf8) - 1);
@@ -281,7 +281,7 @@ static void test_close_early(void)
     free(zeros);
     for (int k = 0; k < 3; k++) {
         isl_error_clear(&err);
-        T_INTEQ(isl_input_open(&in, tmp(0), NULL, &err), 0);
+        T_INTEQ(isl_input_open(&in, tmp(0), NULL, -1, &err), 0);
         if (!in)
             continue;
         if (k == 1)
@@ -394,7 +394,7 @@ static void test_stdin(void)
      * the inflater waits on the pipe, and close must not wait for it */
     saved = start_stdin(&w, &th, gz, zlen / 12, true);
     isl_error_clear(&err);
-    T_INTEQ(isl_input_open(&in, "-", NULL, &err), 0);
+    T_INTEQ(isl_input_open(&in, "-", NULL, -1, &err), 0);
     if (in) {
         T_STREQ(isl_input_name(in), "<stdin>");
         T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
@@ -415,7 +415,7 @@ static void test_stdin(void)
         return;
     saved = start_stdin(&w, &th, gz, zlen, true);
     isl_error_clear(&err);
-    T_INTEQ(isl_input_open(&in, "-", NULL, &err), 0);
+    T_INTEQ(isl_input_open(&in, "-", NULL, -1, &err), 0);
     for (len = 0; in && len < 300000; len += got) {
         T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
         T_CHECK(got > 0 && memcmp(buf, text + len, got) == 0);
