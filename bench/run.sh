@@ -79,7 +79,7 @@ interleaved() {
   TS=(); TR=(); TP=()
   for ((i = 0; i < runs; i++)); do
     for ((k = 0; k < n; k++)); do
-      read -r s r < <($M 1 "${words[@]:${from[k]}:${len[k]}}")
+      read -r s r _ < <($M 1 "${words[@]:${from[k]}:${len[k]}}")
       [ "$k" -eq 0 ] && s0=$s
       times[k]+="$s "; pct[k]+="$(awk -v a="$s0" -v b="$s" 'BEGIN{print 100*a/b}') "
       [ "$r" -gt "${TR[k]:-0}" ] && TR[k]=$r
