@@ -62,15 +62,13 @@ struct block {
     struct isl_row *rows;
     const struct source **src; /* per row */
     int *rc;                   /* per row: ISL_OK or ISL_EROW */
-    size_t *first;             /* per row: index of its first field */
     size_t nrows;
     struct isl_field *fields;
     struct field_at *at;
     size_t nfields, afields;
     struct isl_buf text;
-    struct isl_error *errs; /* of the ISL_EROW rows, in order */
-    size_t nerrs, aerrs;
-    int end; /* 0, or ISL_EOF / < 0 after the last row */
+    struct isl_buf errs; /* struct isl_error of the ISL_EROW rows */
+    int end;             /* 0, or ISL_EOF / < 0 after the last row */
     struct isl_error end_err;
     uint64_t bytes_read, bytes_total;
 };
@@ -185,22 +183,6 @@ static struct source *source_now(struct isl_prefetch *p)
     return p->cur_src = s;
 }
 
-static int grow(void **a, size_t *alloc, size_t want, size_t size)
-{
-    size_t n = *alloc ? *alloc : 16;
-    void *q;
-
-    if (want <= *alloc)
-        return 0;
-    while (n < want)
-        n *= 2;
-    if (!(q = realloc(*a, n * size)))
-        return ISL_ENOMEM;
-    *a = q;
-    *alloc = n;
-    return 0;
-}
-
 /* Copy row (with its rc and error) into b. */
 static int block_add(struct block *b, struct source *s,
                      const struct isl_row *row, int rc,
@@ -223,18 +205,13 @@ static int block_add(struct block *b, struct source *s,
         b->at = at;
         b->afields = n;
     }
-    if (rc == ISL_EROW) {
-        if (grow((void **)&b->errs, &b->aerrs, b->nerrs + 1, sizeof(*b->errs)) <
-            0)
-            return ISL_ENOMEM;
-        b->errs[b->nerrs++] = *err;
-    }
+    if (rc == ISL_EROW && isl_buf_add(&b->errs, err, sizeof(*err)) < 0)
+        return ISL_ENOMEM;
     b->rows[r].pos = row->pos;
     b->rows[r].pos.file = s->pub.name;
     b->rows[r].n = row->n;
     b->src[r] = s;
     b->rc[r] = rc;
-    b->first[r] = b->nfields;
     for (size_t i = 0; i < row->n; i++) {
         const struct isl_field *f = &row->fields[i];
         struct isl_field *to = &b->fields[b->nfields];
@@ -266,15 +243,16 @@ static void block_seal(struct block *b)
             b->fields[i].name = b->text.data + b->at[i].name;
         b->fields[i].value = b->text.data + b->at[i].value;
     }
-    for (size_t r = 0; r < b->nrows; r++)
-        b->rows[r].fields = b->fields + b->first[r];
+    for (size_t r = 0, k = 0; r < b->nrows; k += b->rows[r++].n)
+        b->rows[r].fields = b->fields + k;
 }
 
 static void block_reset(struct block *b)
 {
-    b->nrows = b->nfields = b->nerrs = 0;
+    b->nrows = b->nfields = 0;
     b->end = 0;
     isl_buf_reset(&b->text);
+    isl_buf_reset(&b->errs);
 }
 
 /* Fill b from the stream; returns with b->end set when the stream ended. */
@@ -283,13 +261,13 @@ static void block_fill(struct isl_prefetch *p, struct block *b)
     struct isl_error err;
 
     block_reset(b);
+    isl_error_clear(&err); /* once: readers fill all of it on an error */
     while (b->nrows < BLOCK_ROWS && b->text.len < BLOCK_TEXT &&
            !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
         const struct isl_row *row;
         struct source *s;
         int rc;
 
-        isl_error_clear(&err);
         rc = isl_stream_next(p->stream, &row, &err);
         if (rc == ISL_EOF || (rc < 0 && rc != ISL_EROW)) {
             b->end = rc;
@@ -341,10 +319,9 @@ static void block_free(struct block *b)
     free(b->rows);
     free((void *)b->src);
     free(b->rc);
-    free(b->first);
     free(b->fields);
     free(b->at);
-    free(b->errs);
+    isl_buf_free(&b->errs);
     isl_buf_free(&b->text);
 }
 
@@ -370,8 +347,8 @@ int isl_prefetch_open(struct isl_prefetch **out, const char *const *paths,
         b->rows = malloc(BLOCK_ROWS * sizeof(*b->rows));
         b->src = malloc(BLOCK_ROWS * sizeof(*b->src));
         b->rc = malloc(BLOCK_ROWS * sizeof(*b->rc));
-        b->first = malloc(BLOCK_ROWS * sizeof(*b->first));
-        if (!b->rows || !b->src || !b->rc || !b->first)
+        isl_buf_init(&b->errs, SIZE_MAX);
+        if (!b->rows || !b->src || !b->rc)
             goto fail;
     }
     if (pipe(p->stop_pipe) < 0) {
@@ -434,7 +411,7 @@ int isl_prefetch_next(struct isl_prefetch *p, const struct isl_row **row,
     *row = &b->rows[r];
     p->last_src = b->src[r];
     if (b->rc[r] == ISL_EROW)
-        *err = b->errs[p->err_pos++];
+        memcpy(err, b->errs.data + sizeof(*err) * p->err_pos++, sizeof(*err));
     return b->rc[r];
 }
 
