@@ -26,6 +26,18 @@ void isl_buf_free(struct isl_buf *b)
     b->alloc = 0;
 }
 
+void isl_buf_fit(struct isl_buf *b)
+{
+    char *p;
+
+    if (!b->data || b->alloc == b->len + 1)
+        return;
+    if ((p = realloc(b->data, b->len + 1))) {
+        b->data = p;
+        b->alloc = b->len + 1;
+    }
+}
+
 int isl_buf__reserve_slow(struct isl_buf *b, size_t n)
 {
     size_t need, alloc;

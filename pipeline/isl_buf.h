@@ -26,6 +26,10 @@ void isl_buf_init(struct isl_buf *b, size_t cap);
 /* Release the memory; b is left empty and reusable with the same cap. */
 void isl_buf_free(struct isl_buf *b);
 
+/* Give back the room the contents do not use (for a buffer that is done
+ * growing and is kept a while). The contents stay as they are. */
+void isl_buf_fit(struct isl_buf *b);
+
 /* Forget the contents but keep the memory. */
 static inline void isl_buf_reset(struct isl_buf *b)
 {

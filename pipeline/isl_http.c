@@ -355,6 +355,18 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size,
     return 0;
 }
 
+static const char *body_data(const struct isl_http_req *req)
+{
+    if (req->body_ref)
+        return req->body_ref;
+    return req->body.data ? req->body.data : "";
+}
+
+static size_t body_len(const struct isl_http_req *req)
+{
+    return req->body_ref ? req->body_ref_len : req->body.len;
+}
+
 static int start(struct isl_http *h, struct isl_http_req *req)
 {
     CURL *e = h->npool ? h->pool[--h->npool] : curl_easy_init();
@@ -372,12 +384,11 @@ static int start(struct isl_http *h, struct isl_http_req *req)
     curl_easy_setopt(e, CURLOPT_URL, url.data);
     isl_buf_free(&url);
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-    if (req->body.len || strcmp(req->method, "POST") == 0 ||
+    if (body_len(req) || strcmp(req->method, "POST") == 0 ||
         strcmp(req->method, "PATCH") == 0 || strcmp(req->method, "PUT") == 0) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-                         req->body.data ? req->body.data : "");
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_data(req));
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                         (curl_off_t)req->body.len);
+                         (curl_off_t)body_len(req));
     } else if (strcmp(req->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
@@ -530,8 +541,7 @@ static void log_attempt(struct isl_http *h, struct isl_http_req *req,
     }
     if (h->o.log_bodies) {
         isl_buf_adds(&b, ",\"request_body\":");
-        isl_jsonw_string(&b, req->body.data ? req->body.data : "",
-                         req->body.len);
+        isl_jsonw_string(&b, body_data(req), body_len(req));
         isl_buf_adds(&b, ",\"response_body\":");
         isl_jsonw_string(&b, req->resp.data ? req->resp.data : "",
                          req->resp.len);

@@ -40,11 +40,13 @@ struct isl_http_opts {
 };
 
 struct isl_http_req {
-    const char *method;  /* "GET", "POST", "PATCH", "DELETE" */
-    struct isl_buf url;  /* path and query, appended to base_url */
-    struct isl_buf body; /* request body (JSON), may be empty */
-    void *payload;       /* the caller's */
-    const char *log_tag; /* e.g. an import set id for the log, or NULL */
+    const char *method;   /* "GET", "POST", "PATCH", "DELETE" */
+    struct isl_buf url;   /* path and query, appended to base_url */
+    struct isl_buf body;  /* request body (JSON), may be empty */
+    const char *body_ref; /* if set, sent instead of body: bytes the caller */
+    size_t body_ref_len;  /* keeps unchanged until done (no copy) */
+    void *payload;        /* the caller's */
+    const char *log_tag;  /* e.g. an import set id for the log, or NULL */
     void (*done)(struct isl_http_req *req); /* after each attempt */
 
     /* results of the last attempt */

@@ -154,6 +154,7 @@ static void batch_free(struct batch *b)
     isl_buf_free(&b->keys);
     for (size_t i = 0; i < b->n; i++)
         json_decref(b->rows[i].before);
+    free(b->res_text);
     json_decref(b->res_doc);
     json_decref(b->err_doc);
     json_decref(b->after_doc);
@@ -244,6 +245,10 @@ int isl_loader__batch_take(struct batch *b, const struct lrow *src,
         b->rows = p;
         b->cap = c;
     }
+    /* the records are the insertMultiple body, sent as they are */
+    if ((b->n ? isl_buf_addc(&b->records, ',')
+              : out_format_batch_open(&b->records)) < 0)
+        return ISL_ENOMEM;
     r = &b->rows[b->n];
     *r = *src;
     r->rec_off = b->records.len;
@@ -296,6 +301,55 @@ void isl_loader__deliver(struct isl_loader *l, struct batch *b)
     if (any && l->sink.done && l->sink.done(l->sink.payload, b->id) < 0)
         isl_loader__fail(l, "cannot record the outcomes of a batch");
     b->state = B_DONE;
+}
+
+/*
+ * The results of b's rows point into doc, the response they came in.
+ * A parsed response is several times the size of its text and a batch
+ * may wait a while for its after-images: copy the six strings of each
+ * row into one block and let the response go. doc is taken; if the copy
+ * cannot be made, the batch keeps doc instead.
+ */
+void isl_loader__keep_results(struct batch *b, json_t *doc)
+{
+    size_t len = 0;
+    char *text, *p;
+
+    for (size_t i = 0; i < b->n; i++) {
+        const struct entry *e = &b->rows[i].res;
+        const char *s[] = {e->state, e->table,   e->sys_id,
+                           e->set,   e->comment, e->created};
+
+        for (size_t k = 0; b->rows[i].has_res && k < ISL_ARRAY_LEN(s); k++)
+            len += s[k] ? strlen(s[k]) + 1 : 0;
+    }
+    if (!(text = malloc(len ? len : 1))) {
+        json_decref(b->res_doc);
+        b->res_doc = doc;
+        return;
+    }
+    p = text;
+    for (size_t i = 0; i < b->n; i++) {
+        struct entry *e = &b->rows[i].res;
+        const char **s[] = {&e->state, &e->table,   &e->sys_id,
+                            &e->set,   &e->comment, &e->created};
+
+        for (size_t k = 0; b->rows[i].has_res && k < ISL_ARRAY_LEN(s); k++) {
+            size_t n;
+
+            if (!*s[k])
+                continue;
+            n = strlen(*s[k]) + 1;
+            memcpy(p, *s[k], n);
+            *s[k] = p;
+            p += n;
+        }
+    }
+    free(b->res_text);
+    json_decref(b->res_doc);
+    b->res_text = text;
+    b->res_doc = NULL;
+    json_decref(doc);
 }
 
 /* Every row of b ends as error with msg (copied into the batch). */
@@ -476,7 +530,9 @@ static int add_row(struct isl_loader *l, struct batch **slot,
     r.rec_len = rec.len;
     if (rc == 0) {
         /* the byte cap closes the batch before this row when needed */
-        if ((*slot)->n && (*slot)->records.len + rec.len > l->o.batch_bytes) {
+        /* the body: records so far, a comma, this record and "]}" */
+        if ((*slot)->n &&
+            (*slot)->records.len + 1 + rec.len + 2 > l->o.batch_bytes) {
             close_batch(l, slot);
             if (!(*slot = isl_loader__batch_new(l)))
                 rc = ISL_ENOMEM;

@@ -39,7 +39,8 @@ static void image_read(struct isl_loader *l, struct batch *b, const char *table,
     for (size_t i = 0; t && i < t->nfields && nf < 64; i++)
         fields[nf++] = t->fields[2 * i];
     isl_buf_reset(&b->req.url);
-    isl_buf_reset(&b->req.body);
+    b->req.body_ref = NULL;     /* GET: no body */
+    isl_buf_free(&b->req.resp); /* read by now */
     b->req.method = "GET";
     b->req.done = on_image_done;
     b->req.log_tag = b->state == B_BEFORE ? "before-image" : "after-image";
@@ -116,6 +117,10 @@ void isl_loader__finish_results(struct isl_loader *l, struct batch *b)
     size_t n = 0;
     int rc = 0;
 
+    /* each row has its outcome or went to a new batch: the records are
+     * not sent again, and the batch may wait a while for its images */
+    b->req.body_ref = NULL;
+    isl_buf_free(&b->records);
     if (!l->o.images) {
         isl_loader__deliver(l, b);
         return;
@@ -166,6 +171,7 @@ static void on_image_done(struct isl_http_req *req)
         return;
     }
     doc = json_loads(req->resp.data ? req->resp.data : "", 0, NULL);
+    isl_buf_free(&req->resp); /* parsed: not kept while the batch waits */
     res = json_object_get(doc, "result");
     if (!json_is_array(res)) {
         json_decref(doc);

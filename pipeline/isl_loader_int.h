@@ -58,7 +58,9 @@ struct batch {
     uint64_t id;
     struct lrow *rows;
     size_t n, cap;
-    struct isl_buf records, keys;
+    struct isl_buf records; /* {"records":[r0,r1,... (]} once posted) */
+    struct isl_buf keys;
+    bool sealed; /* records ends with "]}": no more rows */
     enum bstate state;
     bool reconcile;    /* readback after an ambiguous failure */
     bool acked;        /* the POST was acknowledged */
@@ -69,7 +71,8 @@ struct batch {
     int reads;         /* reads (readback or image) that failed in a row */
     double not_before, poll_delay, poll_start;
     char import_set[64];
-    json_t *res_doc;   /* the response the results point into */
+    char *res_text;    /* the texts the results point into */
+    json_t *res_doc;   /* or the response, when they could not be copied */
     json_t *err_doc;   /* an error message all rows share */
     json_t *after_doc; /* the after-image response */
     struct batch *next;
@@ -121,6 +124,7 @@ void isl_loader__note_set(struct isl_loader *l, const char *id);
 int isl_loader__batch_take(struct batch *b, const struct lrow *src,
                            const char *rec, const char *keys, size_t keys_n);
 void isl_loader__deliver(struct isl_loader *l, struct batch *b);
+void isl_loader__keep_results(struct batch *b, json_t *doc);
 void isl_loader__all_error(struct isl_loader *l, struct batch *b,
                            const char *msg);
 void isl_loader__before_read(struct isl_loader *l, struct batch *b);

@@ -155,6 +155,7 @@ void isl_loader__on_read_done(struct isl_http_req *req)
     }
     b->reads = 0;
     doc = json_loads(req->resp.data ? req->resp.data : "", 0, NULL);
+    isl_buf_free(&req->resp); /* parsed: not kept while the batch waits */
     res = json_object_get(doc, "result");
     best = calloc(b->n, sizeof(*best));
     missing = calloc(b->n, sizeof(*missing));
@@ -206,6 +207,16 @@ void isl_loader__on_read_done(struct isl_http_req *req)
             delete_duplicate(l, cur.table, cur.sys_id);
     }
     if (pending) {
+        size_t seen = 0;
+
+        for (i = 0; i < b->n; i++)
+            seen += best[i].state != NULL;
+        if (seen == b->n) {
+            /* every row is staged: none is sent again, so the records
+             * need not wait with the batch for its transform */
+            b->req.body_ref = NULL;
+            isl_buf_free(&b->records);
+        }
         json_decref(doc);
         free(best);
         free(missing);
@@ -233,8 +244,7 @@ void isl_loader__on_read_done(struct isl_http_req *req)
         b->rows[i].has_res = true;
         b->rows[i].res = best[i];
     }
-    json_decref(b->res_doc);
-    b->res_doc = doc; /* the results point into it */
+    isl_loader__keep_results(b, doc); /* the results point into doc */
     if (any_missing) {
         /* not staged: safe to send again */
         struct batch *nb = isl_loader__resend(l, b, missing);

@@ -26,14 +26,15 @@ static int build_post(struct isl_loader *l, struct batch *b)
     int rc = 0;
 
     isl_buf_reset(&req->url);
-    isl_buf_reset(&req->body);
+    isl_buf_free(&req->resp); /* read by now; it is not kept while queued */
     req->method = "POST";
     req->done = on_post_done;
     req->log_tag = NULL;
+    /* the body is the batch's records, not a copy */
     if (l->o.mode == ISL_MODE_SINGLE) {
         rc |= isl_buf_addf(&req->url, "/api/now/import/%s", l->o.staging_table);
-        rc |= isl_buf_add(&req->body, b->records.data + b->rows[0].rec_off,
-                          b->rows[0].rec_len);
+        req->body_ref = b->records.data + b->rows[0].rec_off;
+        req->body_ref_len = b->rows[0].rec_len;
         return rc ? ISL_ENOMEM : 0;
     }
     rc |= isl_buf_addf(&req->url, "/api/now/import/%s/insertMultiple",
@@ -47,14 +48,13 @@ static int build_post(struct isl_loader *l, struct batch *b)
         rc |= isl_buf_adds(&req->url, "run_after=");
         rc |= out_format_urlencode(&req->url, l->last_set);
     }
-    rc |= out_format_batch_open(&req->body);
-    for (size_t i = 0; i < b->n; i++) {
-        if (i)
-            rc |= isl_buf_addc(&req->body, ',');
-        rc |= isl_buf_add(&req->body, b->records.data + b->rows[i].rec_off,
-                          b->rows[i].rec_len);
+    if (!b->sealed) {
+        rc |= out_format_batch_close(&b->records);
+        b->sealed = rc == 0;
+        isl_buf_fit(&b->records);
     }
-    rc |= out_format_batch_close(&req->body);
+    req->body_ref = b->records.data;
+    req->body_ref_len = b->records.len;
     return rc ? ISL_ENOMEM : 0;
 }
 
@@ -112,7 +112,8 @@ void isl_loader__readback(struct isl_loader *l, struct batch *b)
     int rc = 0;
 
     isl_buf_reset(&req->url);
-    isl_buf_reset(&req->body);
+    req->body_ref = NULL; /* GET: no body */
+    isl_buf_free(&req->resp);
     req->method = "GET";
     req->done = isl_loader__on_read_done;
     req->log_tag = b->import_set[0] ? b->import_set : NULL;
@@ -154,9 +155,17 @@ void isl_loader__readback(struct isl_loader *l, struct batch *b)
 struct batch *isl_loader__resend(struct isl_loader *l, struct batch *b,
                                  const bool *take)
 {
-    struct batch *nb = isl_loader__batch_new(l);
+    struct batch *nb;
 
-    if (!nb) {
+    if (!b->records.data) {
+        /* dropped once every row was seen staged */
+        isl_loader__fail(l,
+                         "rows of import set %s were staged, then not found "
+                         "on a later read of the staging table",
+                         b->import_set[0] ? b->import_set : "(unknown)");
+        return NULL;
+    }
+    if (!(nb = isl_loader__batch_new(l))) {
         isl_loader__fail(l, "out of memory");
         return NULL;
     }
@@ -267,8 +276,6 @@ static void single_result(struct isl_loader *l, struct batch *b)
         isl_loader__readback(l, b);
         return;
     }
-    json_decref(b->res_doc);
-    b->res_doc = doc;
     b->rows[0].has_res = true;
     b->rows[0].res = (struct entry){
         .state = status,
@@ -277,6 +284,7 @@ static void single_result(struct isl_loader *l, struct batch *b)
         .set = set,
         .comment = msg,
     };
+    isl_loader__keep_results(b, doc);
     isl_loader__finish_results(l, b);
 }
 
