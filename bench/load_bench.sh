@@ -7,6 +7,7 @@
 #   BENCH_LOAD_ROWS        rows for the 0 ms loads (default 1000000)
 #   BENCH_LOAD_ROWS_50     rows for the 50 ms loads (default 40000)
 #   BENCH_LOAD_SMALL_ROWS  rows of the small load for the RSS check (10000)
+#   BENCH_LOAD_MID_ROWS    rows of the middle load for the RSS check (100000)
 #   BENCH_LOAD_LATENCY     the slow latency in ms (default 50)
 #   BENCH_LOAD_BUILD       Release build tree (default $BENCH_LOAD_DIR/build;
 #                          configured and built if needed)
@@ -23,6 +24,7 @@ ROOT=$PWD
 N=${BENCH_LOAD_ROWS:-1000000}
 N50=${BENCH_LOAD_ROWS_50:-40000}
 NS=${BENCH_LOAD_SMALL_ROWS:-10000}
+NM=${BENCH_LOAD_MID_ROWS:-100000}
 LAT=${BENCH_LOAD_LATENCY:-50}
 W=${BENCH_LOAD_DIR:-/tmp/isload-load-bench}
 B=${BENCH_LOAD_BUILD:-$W/build}
@@ -77,7 +79,7 @@ gen_if() { # rows -> $W/data_ROWS.csv
   local f="$W/data_$1.csv"
   [ -s "$f" ] || "$W/gen" csv "$1" >"$f"
 }
-for n in "$N" "$N50" "$NS"; do gen_if "$n"; done
+for n in "$N" "$N50" "$NS" "$NM"; do gen_if "$n"; done
 
 start_sim() { # latency_ms
   local lat=$1
@@ -178,11 +180,16 @@ awk -v a="$R50C8" -v b="$P50" -v l="$LAT" 'BEGIN{printf "  isload c8 / py_loader
 
 echo
 echo "== memory: peak RSS of isload, $N rows vs $NS rows (0 ms) =="
+# and a middle size: a short run ends before all C connections have been
+# busy at once, so where the growth stops shows whether it is warm-up
 for c in 1 8; do
-  isload_run 0 "$c" "$NS"
+  isload_run 0 "$c" "$NS"; small=$RSS_I
+  isload_run 0 "$c" "$NM"; mid=$RSS_I
   big=$([ "$c" = 1 ] && echo "$RSS_BIG1" || echo "$RSS_BIG8")
-  printf '  c%-2s %7s rows %7s MiB   %7s rows %7s MiB  (%s; target within 10%%)\n' "$c" "$NS" "$(mib "$RSS_I")" "$N" "$(mib "$big")" \
-    "$(awk -v a="$big" -v b="$RSS_I" 'BEGIN{printf "%+.1f%%", 100*(a-b)/b}')"
+  printf '  c%-2s %7s rows %5s MiB  %7s rows %5s MiB  %7s rows %5s MiB  (%s on %s rows: target within 10%%; %s on %s rows)\n' \
+    "$c" "$NS" "$(mib "$small")" "$NM" "$(mib "$mid")" "$N" "$(mib "$big")" \
+    "$(awk -v a="$big" -v b="$small" 'BEGIN{printf "%+.1f%%", 100*(a-b)/b}')" "$NS" \
+    "$(awk -v a="$big" -v b="$mid" 'BEGIN{printf "%+.1f%%", 100*(a-b)/b}')" "$NM"
 done
 
 echo

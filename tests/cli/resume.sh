@@ -61,6 +61,13 @@ while [ "$rc" = 137 ]; do
     bg_load "$TMP/out.$kills" "$TMP/err.$kills" "$TMP/runs" "$TMP/big.csv" --resume
     pid=$BG
     if [ "$kills" -lt 6 ]; then
+        # kill mid-load, not while the run is still being set up (a run
+        # killed before its run.json exists has sent nothing and is not
+        # resumable: the next attempt would start afresh)
+        for _ in $(seq 1 200); do
+            ls "$TMP/runs"/*/run.json >/dev/null 2>&1 && break
+            sleep 0.05
+        done
         sleep "0.$((RANDOM % 9 + 1))"
         kill -9 "$pid" 2>/dev/null || true
     fi
