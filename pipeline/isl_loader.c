@@ -85,6 +85,7 @@ int isl_loader_new(struct isl_loader **out, struct isl_http *http,
     if (!l)
         return isl_error_set(err, ISL_ENOMEM, "loader", "out of memory");
     l->o = *opts;
+    isl_buf_init(&l->set_text, (size_t)1 << 30);
     if (!l->o.batch_rows)
         l->o.batch_rows = 200;
     if (l->o.mode == ISL_MODE_SINGLE)
@@ -215,19 +216,24 @@ static uint32_t intern_file(struct isl_loader *l, const char *name)
 
 void isl_loader__note_set(struct isl_loader *l, const char *id)
 {
-    char **p;
+    size_t at = l->set_text.len;
 
     if (!id || !*id)
         return;
     for (size_t i = l->nsets; i > 0; i--)
-        if (strcmp(l->sets[i - 1], id) == 0)
+        if (strcmp(l->set_text.data + l->set_off[i - 1], id) == 0)
             return;
-    p = realloc(l->sets, (l->nsets + 1) * sizeof(*p));
-    if (!p)
-        return;
-    l->sets = p;
-    if ((p[l->nsets] = strdup(id)))
-        l->nsets++;
+    if (l->nsets == l->aset_off) {
+        size_t a = l->aset_off ? l->aset_off * 2 : 64;
+        size_t *p = realloc(l->set_off, a * sizeof(*p));
+
+        if (!p)
+            return;
+        l->set_off = p;
+        l->aset_off = a;
+    }
+    if (isl_buf_add(&l->set_text, id, strlen(id) + 1) == 0)
+        l->set_off[l->nsets++] = at;
 }
 
 /* Append a row (record JSON and key texts already formatted) to b. */
@@ -633,10 +639,15 @@ const struct isl_loader_stats *isl_loader_stats(const struct isl_loader *l)
     return &l->stats;
 }
 
-size_t isl_loader_import_sets(const struct isl_loader *l,
-                              const char *const **ids)
+size_t isl_loader_import_sets(struct isl_loader *l, const char *const **ids)
 {
-    *ids = (const char *const *)l->sets;
+    free(l->set_view);
+    l->set_view = malloc((l->nsets ? l->nsets : 1) * sizeof(*l->set_view));
+    *ids = l->set_view;
+    if (!l->set_view)
+        return 0; /* out of memory: the report lists none */
+    for (size_t i = 0; i < l->nsets; i++)
+        l->set_view[i] = l->set_text.data + l->set_off[i];
     return l->nsets;
 }
 
@@ -652,8 +663,8 @@ void isl_loader_free(struct isl_loader *l)
     for (size_t i = 0; i < l->nfiles; i++)
         free(l->files[i]);
     free(l->files);
-    for (size_t i = 0; i < l->nsets; i++)
-        free(l->sets[i]);
-    free(l->sets);
+    isl_buf_free(&l->set_text);
+    free(l->set_off);
+    free(l->set_view);
     free(l);
 }

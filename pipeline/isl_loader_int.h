@@ -100,9 +100,14 @@ struct isl_loader {
     char last_set[64]; /* for run_after */
     char **files;      /* interned file names */
     size_t nfiles;
-    char **sets; /* import set ids seen */
-    size_t nsets;
-    int deletes; /* DELETEs in flight */
+    /* import set ids seen (one a batch): one block of NUL-terminated ids
+     * and their offsets, so a long run does not scatter thousands of
+     * small long-lived allocations through the heap */
+    struct isl_buf set_text;
+    size_t *set_off;
+    size_t nsets, aset_off;
+    const char **set_view; /* made by isl_loader_import_sets */
+    int deletes;           /* DELETEs in flight */
     bool stopped;
     int fatal; /* < 0: abort with fatal_msg */
     char fatal_msg[512];
