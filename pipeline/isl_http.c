@@ -386,9 +386,6 @@ static int start(struct isl_http *h, struct isl_http_req *req)
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
     if (body_len(req) || strcmp(req->method, "POST") == 0 ||
         strcmp(req->method, "PATCH") == 0 || strcmp(req->method, "PUT") == 0) {
-        /* the body is in memory already: the smallest staging buffer
-         * (libcurl's default is 64 KiB per connection) */
-        curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body_data(req));
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                          (curl_off_t)body_len(req));

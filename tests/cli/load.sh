@@ -19,6 +19,17 @@ count_target() { # retried: the emulator's faults hit this request too
     sim_get admin:adminpw "/api/now/table/sys_user?sysparm_fields=employee_number&sysparm_limit=100000" >/dev/null
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(len(r), len({x["employee_number"] for x in r}))' "$TMP/get.json"
 }
+import_sets() { # staged|subset -> yes or why not: the report's import sets against the staging table's
+    sim_get admin:adminpw "/api/now/table/u_hr_employee_import?sysparm_fields=sys_import_set&sysparm_limit=100000&sysparm_exclude_reference_link=true" >/dev/null
+    python3 - "$TMP/get.json" "$TMP/r.json" "$1" "${2:-1}" <<'PY'
+import json, sys
+staged = {x["sys_import_set"] for x in json.load(open(sys.argv[1]))["result"]}
+listed = json.load(open(sys.argv[2]))["import_sets"]
+ok = len(listed) >= int(sys.argv[4]) and len(listed) == len(set(listed))
+ok = ok and (set(listed) == staged if sys.argv[3] == "staged" else set(listed) <= staged)
+print("yes" if ok else "no: %d listed (%d distinct), %d staged" % (len(listed), len(set(listed)), len(staged)))
+PY
+}
 report() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/r.json" "$1"; }
 adds_up() {
     python3 - "$TMP/r.json" <<'PY'
@@ -43,6 +54,7 @@ SENT=$(report 'd["rows_sent"]')
 [ "$(report 'd["rows_read"]')" = 40 ] && ok "multiple: 40 rows read" || bad "multiple: 40 rows read" "$(report 'd["rows_read"]')"
 [ "$(report 'd["results"]["inserted"]')" = "$SENT" ] && ok "multiple: every sent row inserted" || bad "multiple: every sent row inserted" "$(report 'd["results"]')"
 [ "$(count_target)" = "$SENT $SENT" ] && ok "multiple: one target record per row" || bad "multiple: one target record per row" "$(count_target) for $SENT sent"
+[ "$(import_sets staged)" = yes ] && ok "multiple: the report lists the run's import sets" || bad "multiple: the report lists the run's import sets" "$(import_sets staged)"
 ls "$TMP"/runs/*/requests.jsonl >/dev/null 2>&1 && ok "run folder has the request log" || bad "run folder has the request log"
 grep -q '"status":201' "$TMP"/runs/*/requests.jsonl && ok "log records statuses" || bad "log records statuses"
 if grep -q 'pw' "$TMP"/runs/*/requests.jsonl; then bad "log has no password"; else ok "log has no password"; fi
@@ -70,6 +82,10 @@ for mode in multiple single; do
   [ "$(report 'd["results"]["inserted"]')" = 600 ] && ok "faults ($mode): 600 inserted, none reported twice" || bad "faults ($mode): 600 inserted" "$(report 'd["results"]')"
   [ "$(count_target)" = "600 600" ] && ok "faults ($mode): exactly one record per key" || bad "faults ($mode): exactly one record per key" "$(count_target)"
   [ "$(report 'd["requests"]["retries"] > 0')" = True ] && ok "faults ($mode): retries happened" || bad "faults ($mode): retries happened" "$(report 'd["requests"]')"
+  if [ $mode = multiple ]; then
+    # 12 batches at least; sets whose answer was lost may be staged but unseen
+    [ "$(import_sets subset 12)" = yes ] && ok "faults (multiple): import sets listed once each, all staged" || bad "faults (multiple): import sets listed once each, all staged" "$(import_sets subset 12)"
+  fi
 done
 
 # --- OAuth, with tokens expiring during the run ---
