@@ -243,7 +243,10 @@ int isl_loader__batch_take(struct batch *b, const struct lrow *src,
     struct lrow *r;
 
     if (b->n == b->cap) {
-        size_t c = b->cap ? b->cap * 2 : 16;
+        /* a full batch's rows in one go, not a power of two above it */
+        size_t c = b->cap                      ? b->cap * 2
+                   : b->l->o.batch_rows < 1024 ? b->l->o.batch_rows
+                                               : 1024;
         struct lrow *p = realloc(b->rows, c * sizeof(*p));
 
         if (!p)

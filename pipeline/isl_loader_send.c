@@ -52,6 +52,7 @@ static int build_post(struct isl_loader *l, struct batch *b)
         rc |= out_format_batch_close(&b->records);
         b->sealed = rc == 0;
         isl_buf_fit(&b->records);
+        isl_buf_fit(&b->keys);
     }
     req->body_ref = b->records.data;
     req->body_ref_len = b->records.len;
