@@ -477,6 +477,27 @@ static int check(struct isl_loader *l, struct isl_error *err)
     return isl_error_set(err, l->fatal, "loader", "%s", l->fatal_msg);
 }
 
+/*
+ * Whether another batch may be closed and queued. At most 2C + 2 batches
+ * may hold their records (queued, posting, or read back before every row
+ * is seen staged): that bounds the loader's memory. Batches past that
+ * point only wait for their transform or after-images and are small; up
+ * to 2C more of them may wait, so a slow transform does not stall the
+ * posting.
+ */
+static bool room_for_batch(const struct isl_loader *l)
+{
+    size_t n = 0, holding = 0, c = (size_t)l->o.concurrency;
+
+    for (const struct batch *b = l->batches; b; b = b->next) {
+        if (b->state == B_OPEN)
+            continue;
+        n++;
+        holding += b->records.data != NULL;
+    }
+    return holding < 2 * c + 2 && n < 4 * c + 2;
+}
+
 /* Close the batch being filled: queued to post, or to reconcile first. */
 static void close_batch(struct isl_loader *l, struct batch **slot)
 {
@@ -562,7 +583,7 @@ static int add_row(struct isl_loader *l, struct batch **slot,
 /* After a row was added: keep the network going, within the memory cap. */
 static int run_some(struct isl_loader *l, struct isl_error *err)
 {
-    while (!l->fatal && live_batches(l) >= (size_t)l->o.concurrency * 2 + 2)
+    while (!l->fatal && !room_for_batch(l))
         pump(l, 50);
     if (!l->fatal)
         pump(l, 0);
