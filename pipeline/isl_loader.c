@@ -482,7 +482,7 @@ static int check(struct isl_loader *l, struct isl_error *err)
  * may hold their records (queued, posting, or read back before every row
  * is seen staged): that bounds the loader's memory. Batches past that
  * point only wait for their transform or after-images and are small; up
- * to 2C more of them may wait, so a slow transform does not stall the
+ * to C more of them may wait, so a slow transform does not stall the
  * posting.
  */
 static bool room_for_batch(const struct isl_loader *l)
@@ -495,7 +495,7 @@ static bool room_for_batch(const struct isl_loader *l)
         n++;
         holding += b->records.data != NULL;
     }
-    return holding < 2 * c + 2 && n < 4 * c + 2;
+    return holding < 2 * c + 2 && n < 3 * c + 2;
 }
 
 /* Close the batch being filled: queued to post, or to reconcile first. */
