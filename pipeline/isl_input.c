@@ -205,6 +205,62 @@ static bool is_utf8_name(const char *enc)
            strcasecmp(enc, "utf8") == 0;
 }
 
+/* Convert from encoding from now on (the bytes not yet read included). */
+static int start_conversion(struct isl_input *in, const char *encoding,
+                            struct isl_error *err)
+{
+    in->cd = iconv_open("UTF-8", encoding);
+    if (in->cd == (iconv_t)-1)
+        return isl_error_set(err, ISL_ECONFIG, "input", "unknown encoding '%s'",
+                             encoding);
+    in->encoding = strdup(encoding);
+    in->conv = malloc(CONV_SIZE);
+    if (!in->encoding || !in->conv)
+        return isl_error_set(err, ISL_ENOMEM, "input", "out of memory");
+    return 0;
+}
+
+/*
+ * UTF-8 was asked for: look at the first bytes for a UTF-16 or UTF-32
+ * byte order mark. It is never valid UTF-8, and such files are common
+ * (Excel's "Unicode Text", Windows PowerShell's Out-File): convert from
+ * what the mark says (iconv's "UTF-16" and "UTF-32" read the mark and
+ * drop it). The bytes looked at stay first in head[] or conv[].
+ */
+static int detect_utf_bom(struct isl_input *in, struct isl_error *err)
+{
+    const unsigned char *p;
+    const char *enc = NULL;
+    size_t got;
+    int rc;
+
+    if (!(in->head = malloc(ISL_INPUT_PEEK_MAX)))
+        return isl_error_set(err, ISL_ENOMEM, "input", "out of memory");
+    while (in->head_len < 4) {
+        if ((rc = plain_read(in, in->head + in->head_len, 4 - in->head_len,
+                             &got, err)) < 0)
+            return rc;
+        if (got == 0)
+            break;
+        in->head_len += got;
+    }
+    p = (const unsigned char *)in->head;
+    if (in->head_len >= 4 && (memcmp(p, "\xFF\xFE\0\0", 4) == 0 ||
+                              memcmp(p, "\0\0\xFE\xFF", 4) == 0))
+        enc = "UTF-32";
+    else if (in->head_len >= 2 &&
+             (memcmp(p, "\xFF\xFE", 2) == 0 || memcmp(p, "\xFE\xFF", 2) == 0))
+        enc = "UTF-16";
+    if (!enc)
+        return 0;
+    if ((rc = start_conversion(in, enc, err)) < 0)
+        return rc;
+    memcpy(in->conv, in->head, in->head_len);
+    in->conv_len = in->head_len;
+    in->head_len = 0;
+    return 0;
+}
+
 int isl_input_open(struct isl_input **out, const char *path,
                    const char *encoding, int stop_fd, struct isl_error *err)
 {
@@ -273,20 +329,10 @@ int isl_input_open(struct isl_input **out, const char *path,
         }
     }
 
-    if (!is_utf8_name(encoding)) {
-        in->cd = iconv_open("UTF-8", encoding);
-        if (in->cd == (iconv_t)-1) {
-            rc = isl_error_set(err, ISL_ECONFIG, "input",
-                               "unknown encoding '%s'", encoding);
-            goto fail;
-        }
-        in->encoding = strdup(encoding);
-        in->conv = malloc(CONV_SIZE);
-        if (!in->encoding || !in->conv) {
-            rc = ISL_ENOMEM;
-            goto fail;
-        }
-    }
+    rc = is_utf8_name(encoding) ? detect_utf_bom(in, err)
+                                : start_conversion(in, encoding, err);
+    if (rc < 0)
+        goto fail;
     *out = in;
     return 0;
 fail:
@@ -302,7 +348,8 @@ int isl_input_peek(struct isl_input *in, const char **p, size_t *n,
     if (!in->head_filled) {
         int rc;
 
-        in->head = malloc(ISL_INPUT_PEEK_MAX);
+        if (!in->head)
+            in->head = malloc(ISL_INPUT_PEEK_MAX);
         if (!in->head)
             return isl_error_set(err, ISL_ENOMEM, "input", "out of memory");
         in->head_filled = true;

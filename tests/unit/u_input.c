@@ -4,7 +4,8 @@
  * members are read whole, truncated and corrupt streams and trailing
  * garbage are errors naming the compressed byte offset (after the bytes
  * before them), stdin works (a pipe), peeking, the BOM and iconv work on
- * gzip'd input, and closing early (after a few bytes, after a peek, while
+ * gzip'd input, a UTF-16 or UTF-32 byte order mark converts from what it
+ * says, and closing early (after a few bytes, after a peek, while
  * the inflater waits on a pipe that delivers nothing) neither hangs nor
  * leaks (alarm() is the watchdog, ASan checks leaks).
  */
@@ -13,6 +14,7 @@
 #include "isl_error.h"
 #include "isl_input.h"
 
+#include <iconv.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -262,6 +264,130 @@ static void test_peek_bom_iconv(void)
     unlink(tmp(0));
 }
 
+/* Text in enc (an iconv name), with the byte order mark iconv writes. */
+static char *encode(const char *text, const char *enc, size_t *n)
+{
+    size_t len = strlen(text), outleft = 4 * len + 8;
+    char *buf = malloc(outleft), *in = (char *)text, *out = buf;
+    iconv_t cd = iconv_open(enc, "UTF-8");
+
+    *n = 0;
+    T_CHECK(buf && cd != (iconv_t)-1);
+    if (buf && cd != (iconv_t)-1 &&
+        iconv(cd, &in, &len, &out, &outleft) != (size_t)-1)
+        *n = (size_t)(out - buf);
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    return buf;
+}
+
+/* UTF-8 asked for (the default), a UTF-16 or UTF-32 byte order mark
+ * found: converted from what it says, plain or gzip'd, for peek and
+ * read, and across the peek window; an explicit encoding is left alone. */
+static void test_utf16_32_bom(void)
+{
+    static const char text[] = "id;name\n1;Ren\xC3\xA9 \xE2\x82\xAC\n";
+    static const struct {
+        const char *iconv_name, *bom;
+        size_t bom_len;
+    } encs[] = {
+        {"UTF-16LE", "\xFF\xFE", 2},
+        {"UTF-16BE", "\xFE\xFF", 2},
+        {"UTF-32LE", "\xFF\xFE\0\0", 4},
+        {"UTF-32BE", "\0\0\xFE\xFF", 4},
+    };
+    size_t big_n = 300 * 1024, n, enc_n, got;
+    char *big = make_text(big_n), *out = NULL, *body, *file;
+    struct isl_input *in = NULL;
+    struct isl_error err;
+    const char *p;
+    char buf[64];
+
+    isl_error_clear(&err);
+    for (size_t e = 0; e < ISL_ARRAY_LEN(encs); e++) {
+        body = encode(text, encs[e].iconv_name, &enc_n);
+        file = malloc(enc_n + 4);
+        if (!body || !file || !enc_n) {
+            T_CHECK(0);
+            free(body);
+            free(file);
+            continue;
+        }
+        memcpy(file, encs[e].bom, encs[e].bom_len);
+        memcpy(file + encs[e].bom_len, body, enc_n);
+        n = encs[e].bom_len + enc_n;
+        for (int gz = 0; gz < 2; gz++) {
+            if (gz)
+                write_gz(tmp(0), file, n, 1);
+            else
+                spit(tmp(0), file, n);
+            in = NULL;
+            T_INTEQ(isl_input_open(&in, tmp(0), NULL, -1, &err), 0);
+            if (!in)
+                continue;
+            T_CHECK(isl_input_is_converted(in));
+            T_INTEQ(isl_input_peek(in, &p, &got, &err), 0);
+            T_INTEQ(got, sizeof(text) - 1);
+            T_CHECK(got == sizeof(text) - 1 && memcmp(p, text, got) == 0);
+            T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
+            T_CHECK(got == sizeof(text) - 1 && memcmp(buf, text, got) == 0);
+            T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
+            T_INTEQ(got, 0);
+            isl_input_close(in);
+        }
+        /* an encoding given is what the bytes are read as */
+        spit(tmp(0), file, n);
+        in = NULL;
+        T_INTEQ(isl_input_open(&in, tmp(0), "iso-8859-1", -1, &err), 0);
+        if (in) {
+            char want[8];
+            size_t k = 0;
+
+            for (size_t i = 0; i < encs[e].bom_len; i++) {
+                unsigned char c = (unsigned char)encs[e].bom[i];
+
+                if (c < 0x80) {
+                    want[k++] = (char)c;
+                } else {
+                    want[k++] = (char)(0xC0 | c >> 6);
+                    want[k++] = (char)(0x80 | (c & 0x3F));
+                }
+            }
+            T_INTEQ(isl_input_read(in, buf, sizeof(buf), &got, &err), 0);
+            T_CHECK(got > k && memcmp(buf, want, k) == 0);
+            isl_input_close(in);
+        }
+        free(body);
+        free(file);
+    }
+    /* more than the peek window and the conversion buffer, gzip'd */
+    if (big) {
+        char *z = malloc(big_n + 1);
+
+        memcpy(z, big, big_n);
+        z[big_n] = '\0';
+        body = encode(z, "UTF-16", &enc_n); /* with a mark, as iconv writes */
+        free(z);
+        T_CHECK(enc_n > 2 * big_n);
+        write_gz(tmp(1), body, enc_n, 3);
+        T_INTEQ(read_all(tmp(1), NULL, 7000, &out, &n, &err), 0);
+        T_CHECK(n == big_n && out && memcmp(out, big, n) == 0);
+        free(out);
+        out = NULL;
+        /* an odd byte at the end is an incomplete sequence */
+        body = realloc(body, enc_n + 1);
+        body[enc_n] = 'x';
+        spit(tmp(1), body, enc_n + 1);
+        T_CHECK(read_all(tmp(1), NULL, 7000, &out, &n, &err) == ISL_EENCODING);
+        T_CHECK(strstr(err.msg, "UTF-16") != NULL);
+        free(out);
+        free(body);
+    }
+    unlink(tmp(0));
+    unlink(tmp(1));
+    free(big);
+}
+
 /* Close after a few bytes, right after open, after a peek: the inflater
  * is stopped while it is ahead (its ring is full). */
 static void test_close_early(void)
@@ -452,6 +578,7 @@ TEST_LIST = {
     {"truncated", test_truncated},
     {"corrupt_and_garbage", test_corrupt_and_garbage},
     {"peek_bom_iconv", test_peek_bom_iconv},
+    {"utf16_32_bom", test_utf16_32_bom},
     {"close_early", test_close_early},
     {"stdin", test_stdin},
     {"plain", test_plain},
