@@ -822,7 +822,8 @@ static void finish_load(const struct load_args *a, struct load *ld)
         isl_run_has_manifest(ld->run) ? isl_run_manifest_path(ld->run) : NULL;
     isl_run_manifest_counts(ld->run, &info.manifest_inserts,
                             &info.manifest_updates);
-    info.nimport_sets = isl_loader_import_sets(ld->loader, &info.import_sets);
+    info.nimport_sets = isl_loader_import_sets(
+        ld->loader, &info.import_set_text, &info.import_set_off);
     info.requests = hs->requests;
     info.retries = ls->retries;
     info.splits = ls->splits;

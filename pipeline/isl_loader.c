@@ -663,15 +663,11 @@ const struct isl_loader_stats *isl_loader_stats(const struct isl_loader *l)
     return &l->stats;
 }
 
-size_t isl_loader_import_sets(struct isl_loader *l, const char *const **ids)
+size_t isl_loader_import_sets(const struct isl_loader *l, const char **text,
+                              const size_t **off)
 {
-    free(l->set_view);
-    l->set_view = malloc((l->nsets ? l->nsets : 1) * sizeof(*l->set_view));
-    *ids = l->set_view;
-    if (!l->set_view)
-        return 0; /* out of memory: the report lists none */
-    for (size_t i = 0; i < l->nsets; i++)
-        l->set_view[i] = l->set_text.data + l->set_off[i];
+    *text = l->set_text.data;
+    *off = l->set_off;
     return l->nsets;
 }
 
@@ -689,6 +685,5 @@ void isl_loader_free(struct isl_loader *l)
     free(l->files);
     isl_buf_free(&l->set_text);
     free(l->set_off);
-    free(l->set_view);
     free(l);
 }

@@ -146,9 +146,11 @@ struct isl_loader_stats {
 };
 const struct isl_loader_stats *isl_loader_stats(const struct isl_loader *l);
 
-/* Import set ids seen, for the report: *ids is valid until the next call
- * or until the loader adds rows or is freed. */
-size_t isl_loader_import_sets(struct isl_loader *l, const char *const **ids);
+/* Import set ids seen, for the report: id i is the NUL-terminated text at
+ * *text + (*off)[i]; both are valid until the loader adds rows or is
+ * freed. Returns how many. */
+size_t isl_loader_import_sets(const struct isl_loader *l, const char **text,
+                              const size_t **off);
 
 void isl_loader_free(struct isl_loader *l);
 

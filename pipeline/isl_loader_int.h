@@ -106,8 +106,7 @@ struct isl_loader {
     struct isl_buf set_text;
     size_t *set_off;
     size_t nsets, aset_off;
-    const char **set_view; /* made by isl_loader_import_sets */
-    int deletes;           /* DELETEs in flight */
+    int deletes; /* DELETEs in flight */
     bool stopped;
     int fatal; /* < 0: abort with fatal_msg */
     char fatal_msg[512];

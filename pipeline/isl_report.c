@@ -466,7 +466,8 @@ static json_t *report_head(struct isl_report *r)
             json_object_set_new(res, outcome_names[i],
                                 json_integer((json_int_t)r->results[i]));
         for (size_t i = 0; i < ld->nimport_sets; i++)
-            json_array_append_new(sets, json_string(ld->import_sets[i]));
+            json_array_append_new(
+                sets, json_string(ld->import_set_text + ld->import_set_off[i]));
         for (int c = 100; ld->status_codes && c < 600; c++)
             if (ld->status_codes[c]) {
                 snprintf(code, sizeof(code), "%d", c);

@@ -49,9 +49,10 @@ struct isl_outcome;
 /* Loading: what the loader adds to the record. */
 struct isl_report_load {
     const char *instance, *mode, *run_id;
-    uint64_t rows_sent;     /* rows handed to the instance */
-    uint64_t rows_not_sent; /* accepted but not sent (run stopped) */
-    const char *const *import_sets;
+    uint64_t rows_sent;           /* rows handed to the instance */
+    uint64_t rows_not_sent;       /* accepted but not sent (run stopped) */
+    const char *import_set_text;  /* nimport_sets NUL-terminated ids, */
+    const size_t *import_set_off; /* each at text + off[i] */
     size_t nimport_sets;
     uint64_t requests, retries, splits, reconciled, duplicates,
         duplicates_undone, polls;
