@@ -49,7 +49,9 @@ static const char usage[] =
     "are rejected\n"
     "  -q, --quiet           no summary on stdout\n"
     "  -h, --help            this help\n\n"
-    "Input options given here override the feed's \"input\" section.\n\n"
+    "Input options given here override the feed's \"input\" section.\n"
+    "Temporary files (error lists, key index) go to $TMPDIR (default "
+    "/tmp).\n\n"
     "Exit codes: 0 all rows valid, 1 some rows rejected, 2 usage, feed or "
     "input\nerror, 3 --max-errors exceeded.\n\n";
 

@@ -29,7 +29,7 @@
 #include "isl_buf.h"
 #include "isl_error.h"
 #include "isl_feed.h"
-#include "tf_keyfile.h"
+#include "isl_tmpfile.h"
 #include "tf_stage.h"
 
 #include <stdio.h>
@@ -143,18 +143,9 @@ int isl_chain_new(struct isl_chain **out, const struct isl_feed *feed,
     isl_buf_init(&c->scratch, VALUE_CAP);
     isl_buf_init(&c->text, VALUE_CAP);
     isl_buf_init(&c->spillbuf, VALUE_CAP);
-    if (feed->has_deferred) { /* in $TMPDIR, like the key index's files */
-        int fd = tf_tmpfile_fd(err);
-
-        if (fd >= 0 && !(c->spill = fdopen(fd, "w+"))) {
-            close(fd);
-            fd = isl_error_set(err, ISL_EIO, "chain",
-                               "cannot create a temporary spill file");
-        }
-        if (fd < 0) { /* err says why */
-            isl_chain_free(c);
-            return ISL_EIO;
-        }
+    if (feed->has_deferred && !(c->spill = isl_tmpfile("chain", err))) {
+        isl_chain_free(c);
+        return ISL_EIO;
     }
     *out = c;
     return 0;

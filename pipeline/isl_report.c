@@ -15,6 +15,7 @@
 #include "isl_loader.h"
 #include "isl_row.h"
 #include "tf_util.h"
+#include "isl_tmpfile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,9 @@ int isl_report_new(struct isl_report **out, const struct isl_report_info *info,
     now_iso(r->started, sizeof(r->started));
     clock_gettime(CLOCK_MONOTONIC, &r->t0);
     isl_buf_init(&r->line, (size_t)1 << 28);
-    r->errors = tmpfile();
-    if (!r->errors) {
+    if (!(r->errors = isl_tmpfile("report", err))) {
         isl_report_free(r);
-        return isl_error_set(err, ISL_EIO, "report",
-                             "cannot create a temporary file");
+        return ISL_EIO;
     }
     for (size_t i = 0; i < ncolumns; i++)
         if (add_field(r, columns[i]) < 0) {
@@ -302,8 +301,12 @@ int isl_report_outcome(struct isl_report *r, const struct isl_outcome *o)
     if (k != 4)
         return 0;
     r->nerror_rows++;
-    if (!r->error_rows && !(r->error_rows = tmpfile()))
-        return ISL_EIO;
+    if (!r->error_rows) {
+        struct isl_error err;
+
+        if (!(r->error_rows = isl_tmpfile("report", &err)))
+            return ISL_EIO; /* the caller fails the run */
+    }
     isl_buf_reset(b);
     if (isl_buf_adds(b, "{\"file\":") < 0 ||
         isl_jsonw_string(b, o->file, strlen(o->file)) < 0 ||

@@ -13,6 +13,7 @@
 #include "isl_error.h"
 #include "isl_report_scan.h"
 #include "isl_runs.h"
+#include "isl_tmpfile.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -547,15 +548,18 @@ static int write_merged(const json_t *doc, struct shard **by, long long count,
 {
     char *head = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     char *end = head ? strrchr(head, '}') : NULL;
-    struct writer w = {out, tmpfile(), 0, 0, false};
+    struct writer w = {out, NULL, 0, 0, false};
     bool loading = json_object_get(doc, "rows_sent") != NULL;
     char buf[65536];
     size_t got;
     int rc = 0;
 
-    if (!end || !w.rows) {
-        rc = isl_error_set(err, ISL_ENOMEM, "merge",
-                           "out of memory or no temporary file");
+    if (!end) {
+        rc = isl_error_set(err, ISL_ENOMEM, "merge", "out of memory");
+        goto out;
+    }
+    if (!(w.rows = isl_tmpfile("merge", err))) {
+        rc = ISL_EIO;
         goto out;
     }
     while (end > head && (end[-1] == '\n' || end[-1] == ' '))

@@ -18,6 +18,7 @@
 #include "isl_jsonl.h"
 #include "isl_manifest.h"
 #include "out_format.h"
+#include "isl_tmpfile.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -844,10 +845,8 @@ int isl_rollback_run(const struct isl_rollback_opts *o, struct isl_http *http,
     rb.refused = json_array();
     rb.errors = json_array();
     rb.warnings = json_array();
-    rb.spool = tmpfile();
-    if (!rb.spool) {
-        rc = isl_error_set(err, ISL_EIO, "rollback",
-                           "cannot create a temporary file");
+    if (!(rb.spool = isl_tmpfile("rollback", err))) {
+        rc = ISL_EIO;
         goto out;
     }
     if ((rc = read_manifests(&rb, err)) < 0 ||

@@ -3,6 +3,7 @@
  */
 #include "isl_setup.h"
 #include "tf_keyasc.h"
+#include "isl_tmpfile.h"
 #include "isl_error.h"
 
 #include <errno.h>
@@ -70,7 +71,7 @@ void tf_keyasc_free(struct tf_keyasc *a)
 /* Write the block being filled; the next record starts a new block. */
 static int flush_block(struct tf_keyasc *a, struct isl_error *err)
 {
-    if (a->fd < 0 && (a->fd = tf_tmpfile_fd(err)) < 0)
+    if (a->fd < 0 && (a->fd = isl_tmpfile_fd("unique", err)) < 0)
         return ISL_EIO;
     if (tf_pwrite_full(a->fd, a->buf, a->len, a->file) < 0)
         return io_error(err, "write the key log");

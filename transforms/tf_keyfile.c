@@ -1,6 +1,6 @@
 /*
- * tf_keyfile.c: temporary files and whole-buffer I/O for the key index
- * (see tf_keyfile.h).
+ * tf_keyfile.c: whole-buffer I/O for the key index's files (see
+ * tf_keyfile.h).
  */
 #include "isl_setup.h"
 #include "tf_keyfile.h"
@@ -12,27 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int tf_tmpfile_fd(struct isl_error *err)
-{
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    int fd;
-
-    if (!dir || !dir[0])
-        dir = "/tmp";
-    if (snprintf(path, sizeof(path), "%s/isload-XXXXXX", dir) >=
-        (int)sizeof(path))
-        return isl_error_set(err, ISL_EIO, "unique", "TMPDIR is too long");
-    fd = mkstemp(path);
-    if (fd < 0)
-        return isl_error_set(err, ISL_EIO, "unique",
-                             "cannot create a temporary file in %s: %s", dir,
-                             strerror(errno));
-    unlink(path);
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return fd;
-}
 
 long long tf_pread_full(int fd, void *buf, size_t n, uint64_t off)
 {

@@ -1,7 +1,7 @@
 /*
- * tf_keyfile.h: what the key index's files share: unlinked temporary
- * files in $TMPDIR, whole-buffer pread/pwrite, and the record format of
- * the key logs.
+ * tf_keyfile.h: what the key index's files share: whole-buffer
+ * pread/pwrite and the record format of the key logs (the files
+ * themselves come from isl_tmpfile_fd).
  *
  * A record is a 24-byte head (line u64, row id u64, file u32, key length
  * u32, native byte order: the files never outlive the process) followed
@@ -45,12 +45,6 @@ static inline uint32_t tf_keyrec_get(const char *p, struct tf_keyrec *rec)
     memcpy(&len, p + 20, 4);
     return len;
 }
-
-/*
- * A temporary file in $TMPDIR (default /tmp), already unlinked, opened
- * read-write. Returns the descriptor, or ISL_EIO with err filled.
- */
-int tf_tmpfile_fd(struct isl_error *err);
 
 /* pread/pwrite of exactly n bytes (retrying short transfers and EINTR).
  * pread: returns the bytes read (< n only at end of file) or -1. */

@@ -15,6 +15,7 @@
 #include "isl_setup.h"
 #include "tf_keyidx.h"
 #include "tf_keyasc.h"
+#include "isl_tmpfile.h"
 #include "tf_util.h"
 #include "isl_error.h"
 
@@ -104,7 +105,7 @@ int tf_keyidx_open(struct tf_keyidx **out, struct isl_error *err)
         tf_keyidx_close(ix);
         return no_memory(err);
     }
-    if ((ix->logfd = tf_tmpfile_fd(err)) < 0) {
+    if ((ix->logfd = isl_tmpfile_fd("unique", err)) < 0) {
         tf_keyidx_close(ix);
         return ISL_EIO;
     }
@@ -276,7 +277,7 @@ static int run_start(struct run *r, uint64_t n, struct isl_error *err)
         malloc(((n + PAGE_ENTRIES - 1) / PAGE_ENTRIES + 1) * sizeof(*r->fence));
     if (!r->fence)
         return no_memory(err);
-    r->fd = tf_tmpfile_fd(err);
+    r->fd = isl_tmpfile_fd("unique", err);
     if (r->fd < 0) {
         free(r->fence);
         r->fence = NULL;

@@ -20,6 +20,7 @@
 #include "isl_setup.h"
 #include "tf_stage.h"
 #include "tf_keyidx.h"
+#include "isl_tmpfile.h"
 #include "tf_util.h"
 #include "isl_buf.h"
 #include "isl_error.h"
@@ -213,7 +214,7 @@ static int mark_replaced(struct unique_ctx *c, uint64_t row_id,
 {
     uint8_t byte = 0;
 
-    if (c->replaced < 0 && (c->replaced = tf_tmpfile_fd(err)) < 0)
+    if (c->replaced < 0 && (c->replaced = isl_tmpfile_fd("unique", err)) < 0)
         return ISL_EIO;
     if (tf_pread_full(c->replaced, &byte, 1, row_id >> 3) < 0)
         return isl_error_set(err, ISL_EIO, "unique",

@@ -70,6 +70,15 @@ run "$ISLOAD" validate "$HRF" "$TESTDATA/csv/basic.csv"
 expect_rc "input without the feed's columns: exit 2" 2
 expect_grep "missing columns named" "$TMP/err" "the input has no field 'Employee ID'"
 
+# temporary files (the report's error list) go to $TMPDIR, not always /tmp
+printf '{"name": "nokey", "staging_table": "u_x", "fields": [{"column": "u_id", "source": "id"}]}\n' >"$TMP/nokey.json"
+run env TMPDIR="$TMP/no-such-dir" "$ISLOAD" validate -q "$TMP/nokey.json" "$TESTDATA/csv/basic.csv"
+expect_rc "TMPDIR that does not exist: exit 2" 2
+expect_grep "TMPDIR named in the error" "$TMP/err" "cannot create a temporary file in $TMP/no-such-dir"
+mkdir -p "$TMP/tmpdir"
+run env TMPDIR="$TMP/tmpdir" "$ISLOAD" validate -q "$TMP/nokey.json" "$TESTDATA/csv/basic.csv"
+expect_rc "TMPDIR that exists: exit 0" 0
+
 # the JSON Schema says the same as the loader
 JSPY=/usr/bin/python3
 [ -x "$JSPY" ] || JSPY=python3
