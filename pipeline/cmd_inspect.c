@@ -216,6 +216,13 @@ static int inspect_run(int argc, char **argv)
     {
         struct isl_reader *r = isl_stream_reader(stream);
         FILE *o = emit == stdout ? stderr : stdout;
+        const char *const *header;
+        size_t nheader = r ? isl_reader_columns(r, &header) : 0;
+
+        /* a CSV file of a header and no rows still has its fields */
+        for (size_t i = 0; i < nheader; i++)
+            if (colset_add(&cols, header[i]) < 0)
+                goto nomem;
 
         if (r) {
             fprintf(o, "format: %s%s\n", isl_format_name(isl_reader_format(r)),

@@ -29,6 +29,17 @@ expect_file_eq "emit is NDJSON" "$TMP/e.ndjson" '{"id":"1","name":"Ann"}
 expect_grep "row count printed" "$TMP/out" "rows: 2 (2 good, 0 with errors)"
 expect_grep "fields printed" "$TMP/out" "fields (2): id, name"
 
+# a header and no rows: its fields, zero rows, exit 0 (with and without
+# the header's newline)
+printf 'id,name,email\n' >"$TMP/header_only.csv"
+printf 'id,name,email' >"$TMP/header_only_nonl.csv"
+for f in header_only header_only_nonl; do
+    run "$ISLOAD" inspect "$TMP/$f.csv"
+    expect_rc "$f: exit 0" 0
+    expect_grep "$f: its fields" "$TMP/out" "fields (3): id, name, email"
+    expect_grep "$f: no rows" "$TMP/out" "rows: 0 (0 good, 0 with errors)"
+done
+
 # stdin, gzip'd stdin, several inputs as one stream
 run sh -c "\"$ISLOAD\" inspect - --emit - < \"$CSV/crlf.csv\""
 expect_rc "stdin exits 0" 0
