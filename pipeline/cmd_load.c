@@ -787,6 +787,15 @@ static int read_inputs(const struct load_args *a, struct load *ld,
         }
     }
     rc = 0;
+    /* an input that gave no row (a CSV header alone) is checked too */
+    for (size_t i = 1; i <= a->ninputs && !ld->over && !ld->failed; i++) {
+        const struct isl_source *src = isl_prefetch_input(ld->rows, i);
+
+        if (src && src != checked &&
+            (rc = isl_chain_check_columns(ld->chain, src->name, src->columns,
+                                          src->ncolumns, err)) < 0)
+            goto out;
+    }
     if (!ld->over && !ld->failed)
         rc = isl_chain_finish(ld->chain, &sink, err);
     if (rc == 0 && !ld->over && !ld->failed)

@@ -304,6 +304,15 @@ static int validate_run(int argc, char **argv)
                 total ? 100.0 * (double)bytes / (double)total : 0.0);
         }
     }
+    /* an input that gave no row (a CSV header alone) is checked too */
+    for (size_t i = 1; i < (size_t)(argc - optind); i++) {
+        const struct isl_source *src = isl_prefetch_input(vd.rows, i);
+
+        if (src && src != checked &&
+            isl_chain_check_columns(chain, src->name, src->columns,
+                                    src->ncolumns, &err) < 0)
+            goto fatal;
+    }
     if (isl_chain_finish(chain, &sink, &err) < 0)
         goto fatal;
     isl_progress_end(&prog);

@@ -79,6 +79,7 @@ struct isl_prefetch {
     struct isl_reader_opts opts; /* the caller's, plus stop_fd */
     struct source *sources;      /* newest first */
     struct source *cur_src;
+    bool src_failed; /* a source for an input without rows: no memory */
 
     /* shared, under mu (stop also read without it between rows) */
     pthread_mutex_t mu;
@@ -183,6 +184,16 @@ static struct source *source_now(struct isl_prefetch *p)
     return p->cur_src = s;
 }
 
+/* An input ended: one that gave no row still gets its source, so the
+ * caller can check its header (isl_prefetch_input). */
+static void input_ended(void *arg, uint64_t rows)
+{
+    struct isl_prefetch *p = arg;
+
+    if (rows == 0 && !source_now(p))
+        p->src_failed = true;
+}
+
 /* Copy row (with its rc and error) into b. */
 static int block_add(struct block *b, struct source *s,
                      const struct isl_row *row, int rc,
@@ -269,6 +280,8 @@ static void block_fill(struct isl_prefetch *p, struct block *b)
         int rc;
 
         rc = isl_stream_next(p->stream, &row, &err);
+        if (p->src_failed)
+            rc = isl_error_set(&err, ISL_ENOMEM, "prefetch", "out of memory");
         if (rc == ISL_EOF || (rc < 0 && rc != ISL_EROW)) {
             b->end = rc;
             b->end_err = err;
@@ -361,6 +374,7 @@ int isl_prefetch_open(struct isl_prefetch **out, const char *const *paths,
     p->opts.stop_fd = p->stop_pipe[0];
     if ((rc = isl_stream_open(&p->stream, paths, npaths, &p->opts, err)) < 0)
         goto fail;
+    isl_stream_on_end(p->stream, input_ended, p);
     if ((errno = pthread_create(&p->thread, NULL, reading_thread, p)) != 0) {
         rc = ISL_EIO;
         goto fail;
@@ -418,6 +432,15 @@ int isl_prefetch_next(struct isl_prefetch *p, const struct isl_row **row,
 const struct isl_source *isl_prefetch_source(const struct isl_prefetch *p)
 {
     return p->last_src ? &p->last_src->pub : NULL;
+}
+
+const struct isl_source *isl_prefetch_input(const struct isl_prefetch *p,
+                                            size_t i)
+{
+    for (const struct source *s = p->sources; s; s = s->next)
+        if (s->input == i)
+            return &s->pub;
+    return NULL;
 }
 
 uint64_t isl_prefetch_bytes_read(const struct isl_prefetch *p)

@@ -50,6 +50,12 @@ int isl_prefetch_next(struct isl_prefetch *p, const struct isl_row **row,
 /* The input of the row last returned (NULL before the first row). */
 const struct isl_source *isl_prefetch_source(const struct isl_prefetch *p);
 
+/* Once isl_prefetch_next returned ISL_EOF: input i (1 for the first
+ * path) as read, also an input that gave no row (a CSV file of just a
+ * header); NULL for an input never opened. */
+const struct isl_source *isl_prefetch_input(const struct isl_prefetch *p,
+                                            size_t i);
+
 /* Compressed bytes the reading thread had consumed, and the total size of
  * the inputs opened so far, when it handed over the last row returned. */
 uint64_t isl_prefetch_bytes_read(const struct isl_prefetch *p);

@@ -244,6 +244,9 @@ struct isl_stream {
     uint64_t bytes_done;  /* compressed bytes of finished inputs */
     uint64_t bytes_total; /* sizes of finished inputs */
     bool at_end;          /* the last input has ended */
+    uint64_t rows;        /* rows (good or not) the current input gave */
+    void (*on_end)(void *arg, uint64_t rows); /* see isl_stream_on_end */
+    void *on_end_arg;
 };
 
 int isl_stream_open(struct isl_stream **out, const char *const *paths,
@@ -279,8 +282,13 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
                 return rc;
         }
         rc = isl_reader_next(s->cur, row, err);
+        if (rc == ISL_OK || rc == ISL_EROW)
+            s->rows++;
         if (rc != ISL_EOF)
             return rc;
+        if (s->on_end)
+            s->on_end(s->on_end_arg, s->rows);
+        s->rows = 0;
         if (s->next_path == s->npaths) {
             s->at_end = true; /* keep the last reader for its columns */
             return ISL_EOF;
@@ -290,6 +298,13 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
         isl_reader_close(s->cur);
         s->cur = NULL;
     }
+}
+
+void isl_stream_on_end(struct isl_stream *s,
+                       void (*fn)(void *arg, uint64_t rows), void *arg)
+{
+    s->on_end = fn;
+    s->on_end_arg = arg;
 }
 
 struct isl_reader *isl_stream_reader(const struct isl_stream *s)

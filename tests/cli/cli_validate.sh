@@ -69,6 +69,20 @@ expect_grep "syntax error names the file and line" "$TMP/err" "bad_syntax.json:3
 run "$ISLOAD" validate "$HRF" "$TESTDATA/csv/basic.csv"
 expect_rc "input without the feed's columns: exit 2" 2
 expect_grep "missing columns named" "$TMP/err" "the input has no field 'Employee ID'"
+# a header and no rows: the header is checked all the same, wherever the
+# file is among the inputs; the right header and no rows is a clean run
+head -1 "$HR" >"$TMP/hr_header_only.csv"
+head -1 "$TESTDATA/csv/basic.csv" >"$TMP/wrong_header_only.csv"
+run "$ISLOAD" validate "$HRF" "$TMP/hr_header_only.csv" --report "$TMP/ho.json"
+expect_rc "the feed's header, no rows: exit 0" 0
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["rows_read"], d["rows_rejected"])' "$TMP/ho.json" >"$TMP/ho.txt"
+expect_file_eq "the feed's header, no rows: 0 read, 0 rejected" "$TMP/ho.txt" "0 0"
+run "$ISLOAD" validate "$HRF" "$TMP/wrong_header_only.csv"
+expect_rc "another header, no rows: exit 2" 2
+expect_grep "another header, no rows: file and line named" "$TMP/err" "wrong_header_only.csv:1: the input has no field 'Employee ID'"
+run "$ISLOAD" validate "$HRF" "$HR" "$TMP/wrong_header_only.csv" "$HR"
+expect_rc "another header, no rows, between inputs: exit 2" 2
+expect_grep "another header, no rows, between inputs: named" "$TMP/err" "wrong_header_only.csv:1: the input has no field"
 
 # temporary files (the report's error list) go to $TMPDIR, not always /tmp
 printf '{"name": "nokey", "staging_table": "u_x", "fields": [{"column": "u_id", "source": "id"}]}\n' >"$TMP/nokey.json"

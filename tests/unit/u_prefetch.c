@@ -4,9 +4,9 @@
  * file names, return codes and errors, over several inputs with bad rows,
  * a row bigger than a block and a fatal error at the end; names keep one
  * address per input (the chain's fast path); each input's source has its
- * own header; and closing early, also while the reading thread waits on a
- * pipe (plain or gzip'd) that delivers nothing more, neither hangs nor leaks
- * (alarm() is the watchdog, ASan checks leaks).
+ * own header, also an input that gave no row; and closing early, also while the
+ * reading thread waits on a pipe (plain or gzip'd) that delivers nothing more,
+ * neither hangs nor leaks (alarm() is the watchdog, ASan checks leaks).
  */
 #include "isl_setup.h"
 #include "t.h"
@@ -198,6 +198,50 @@ static void test_sources_and_names(void)
     isl_prefetch_close(p);
 }
 
+/* An input that gives no row (a header alone) still has its source, in
+ * its place among the inputs, once the stream has ended. */
+static void test_input_without_rows(void)
+{
+    const char *in[3];
+    struct isl_reader_opts opts = {.format = ISL_FMT_CSV};
+    struct isl_prefetch *p = NULL;
+    struct isl_error err;
+    const struct isl_row *row;
+    const struct isl_source *s;
+    FILE *f = fopen(tmp(3), "w");
+    size_t n = 0;
+    int rc;
+
+    T_CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("x,y,z,w\n", f);
+    fclose(f);
+    write_inputs();
+    in[0] = tmp(1);
+    in[1] = tmp(3);
+    in[2] = tmp(1);
+    T_INTEQ(isl_prefetch_open(&p, in, 3, &opts, &err), 0);
+    while (p && (rc = isl_prefetch_next(p, &row, &err)) != ISL_EOF) {
+        T_CHECK(rc == ISL_OK);
+        if (rc < 0)
+            break;
+        n++;
+    }
+    T_INTEQ(n, 1200);
+    s = isl_prefetch_input(p, 2);
+    T_CHECK(s != NULL);
+    if (s) {
+        T_STREQ(s->name, tmp(3));
+        T_INTEQ(s->ncolumns, 4);
+        T_STREQ(s->columns[3], "w");
+    }
+    s = isl_prefetch_input(p, 3);
+    T_CHECK(s && s->ncolumns == 2 && s != isl_prefetch_input(p, 1));
+    T_CHECK(isl_prefetch_input(p, 4) == NULL);
+    isl_prefetch_close(p);
+}
+
 /* Stop after a few rows of a large file: the thread is waiting for room. */
 static void test_close_early(void)
 {
@@ -304,6 +348,7 @@ static void test_cleanup(void)
 
 TEST_LIST = {{"same_as_stream", test_same_as_stream},
              {"sources_and_names", test_sources_and_names},
+             {"input_without_rows", test_input_without_rows},
              {"close_early", test_close_early},
              {"close_on_stuck_pipe", test_close_on_stuck_pipe},
              {"cleanup", test_cleanup},
