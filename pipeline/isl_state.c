@@ -249,12 +249,13 @@ int isl_state_missing(struct isl_state *s, json_t **keys, uint64_t *total,
 
 int isl_state_commit(struct isl_state *s, struct isl_error *err)
 {
+    /* each statement in parentheses: one element, however many lines */
     static const char *const steps[] = {
-        "INSERT OR REPLACE INTO delta(feed,instance,key,hash,run) SELECT "
-        "?1,?2,key,hash,run FROM run_keys WHERE run=?3 AND "
-        "state='confirmed'",
-        "DELETE FROM delta WHERE feed=?1 AND instance=?2 AND key IN (SELECT "
-        "key FROM run_keys WHERE run=?3 AND state='deactivated')",
+        ("INSERT OR REPLACE INTO delta(feed,instance,key,hash,run) SELECT "
+         "?1,?2,key,hash,run FROM run_keys WHERE run=?3 AND "
+         "state='confirmed'"),
+        ("DELETE FROM delta WHERE feed=?1 AND instance=?2 AND key IN (SELECT "
+         "key FROM run_keys WHERE run=?3 AND state='deactivated')"),
         "DELETE FROM run_keys WHERE run=?3",
     };
 

@@ -30,6 +30,15 @@ static size_t count(const uint8_t *p, size_t n, const char *s)
     return c;
 }
 
+/* Does the file start with a UTF-16 or UTF-32 byte order mark (which
+ * the reader converts to UTF-8 from)? */
+static bool utf_bom(const uint8_t *p, size_t n)
+{
+    return (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) ||
+                       (p[0] == 0xFE && p[1] == 0xFF))) ||
+           (n >= 4 && memcmp(p, "\0\0\xFE\xFF", 4) == 0);
+}
+
 /* Is there a start tag at off whose lines (from its '<' to its '>')
  * include line? */
 static bool start_tag_at(const uint8_t *p, size_t n, uint64_t off,
@@ -64,9 +73,11 @@ static void read_all(const char *path, const struct isl_reader_opts *o,
     const struct isl_row *row;
     struct isl_error err;
     /* offsets count the decoded stream: the file's bytes after a UTF-8
-     * BOM, unless converted or gzip'd */
-    bool plain =
-        !o->encoding && !(size >= 2 && data[0] == 0x1f && data[1] == 0x8b);
+     * BOM, unless converted (asked for, or a UTF-16 or UTF-32 BOM) or
+     * gzip'd */
+    bool plain = !o->encoding &&
+                 !(size >= 2 && data[0] == 0x1f && data[1] == 0x8b) &&
+                 !utf_bom(data, size);
     size_t bom = size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     /* and a whole ASCII document that declares no encoding but UTF-8 has
      * every offset */
