@@ -129,5 +129,11 @@ run "$ISLOAD" load -q "$FEED" "$HR" --instance "$URL" --credentials "$TMP/creds"
 expect_rc "credentials file 0600 accepted" 1
 run env -u ISLOAD_USER -u ISLOAD_PASSWORD "$ISLOAD" load "$FEED" "$HR" --instance "$URL"
 expect_rc "no credentials: exit 2" 2
+# an input of another header and no rows is refused like one with rows
+printf 'id,name\n' >"$TMP/other_header.csv"
+start_sim
+load "$TMP/other_header.csv"
+expect_rc "another header, no rows: exit 2" 2
+expect_grep "another header, no rows: named" "$TMP/err" "other_header.csv:1: the input has no field 'Employee ID'"
 stop_sim
 finish
