@@ -226,9 +226,9 @@ static void read_entry(struct isl_runs_entry *e, const char *state_dir,
     if (access(path, F_OK) != 0) {
         snprintf(path, sizeof(path), "%s/journal.jsonl.gz", e->dir);
         snprintf(e->problem, sizeof(e->problem), "%s",
-                 access(path, F_OK) == 0
-                     ? "no run.json (the run stopped before writing it)"
-                     : "no run.json: not a run folder");
+                 access(path, F_OK) == 0 ? "no run.json (the run stopped while "
+                                           "starting, before it sent anything)"
+                                         : "no run.json: not a run folder");
     } else if (!(e->run = json_load_file(path, 0, &je))) {
         snprintf(e->problem, sizeof(e->problem),
                  "run.json is not valid JSON (line %d: %.300s)", je.line,

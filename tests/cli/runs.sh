@@ -238,7 +238,7 @@ run "$ISLOAD" runs --state-dir "$S"
 expect_rc "broken folders: exit 0" 0
 grep -A1 '^20261201T000000-0001 ' "$TMP/out" | grep -q '! run.json is not valid JSON' && ok "half-written run.json: not valid JSON" || bad "half-written run.json" "$(cat "$TMP/out")"
 grep -A1 '^20261201T000000-0002 ' "$TMP/out" | grep -q '! run.json has no "feed"' && ok "run.json without a feed: says which field" || bad "run.json without a feed" "$(cat "$TMP/out")"
-grep -A1 '^20261201T000000-0003 ' "$TMP/out" | grep -q '! no run.json (the run stopped before writing it)' && ok "journal but no run.json" || bad "journal but no run.json" "$(cat "$TMP/out")"
+grep -A1 '^20261201T000000-0003 ' "$TMP/out" | grep -q '! no run.json (the run stopped while starting, before it sent anything)' && ok "journal but no run.json" || bad "journal but no run.json" "$(cat "$TMP/out")"
 grep -A1 '^notarun ' "$TMP/out" | grep -q 'unknown status "weird"' && ok "unknown status" || bad "unknown status" "$(cat "$TMP/out")"
 grep -q '^20261201T000000-0001 .* broken ' "$TMP/out" && ok "broken folders have status broken" || bad "broken folders have status broken"
 grep -A1 "^$ID_REJ " "$TMP/out" | grep -q "! the report .*report.json is missing" && ok "a missing report is said" || bad "a missing report is said" "$(cat "$TMP/out")"
