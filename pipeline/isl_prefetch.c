@@ -185,12 +185,13 @@ static struct source *source_now(struct isl_prefetch *p)
 }
 
 /* An input ended: one that gave no row still gets its source, so the
- * caller can check its header (isl_prefetch_input). */
-static void input_ended(void *arg, uint64_t rows)
+ * caller can check its header (isl_prefetch_input); for one that gave
+ * rows, source_now has it already. */
+static void input_ended(void *arg)
 {
     struct isl_prefetch *p = arg;
 
-    if (rows == 0 && !source_now(p))
+    if (!source_now(p))
         p->src_failed = true;
 }
 

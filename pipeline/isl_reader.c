@@ -241,11 +241,10 @@ struct isl_stream {
     size_t npaths, next_path;
     const struct isl_reader_opts *opts;
     struct isl_reader *cur;
-    uint64_t bytes_done;  /* compressed bytes of finished inputs */
-    uint64_t bytes_total; /* sizes of finished inputs */
-    bool at_end;          /* the last input has ended */
-    uint64_t rows;        /* rows (good or not) the current input gave */
-    void (*on_end)(void *arg, uint64_t rows); /* see isl_stream_on_end */
+    uint64_t bytes_done;       /* compressed bytes of finished inputs */
+    uint64_t bytes_total;      /* sizes of finished inputs */
+    bool at_end;               /* the last input has ended */
+    void (*on_end)(void *arg); /* see isl_stream_on_end */
     void *on_end_arg;
 };
 
@@ -282,13 +281,10 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
                 return rc;
         }
         rc = isl_reader_next(s->cur, row, err);
-        if (rc == ISL_OK || rc == ISL_EROW)
-            s->rows++;
         if (rc != ISL_EOF)
             return rc;
         if (s->on_end)
-            s->on_end(s->on_end_arg, s->rows);
-        s->rows = 0;
+            s->on_end(s->on_end_arg);
         if (s->next_path == s->npaths) {
             s->at_end = true; /* keep the last reader for its columns */
             return ISL_EOF;
@@ -300,8 +296,7 @@ int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
     }
 }
 
-void isl_stream_on_end(struct isl_stream *s,
-                       void (*fn)(void *arg, uint64_t rows), void *arg)
+void isl_stream_on_end(struct isl_stream *s, void (*fn)(void *arg), void *arg)
 {
     s->on_end = fn;
     s->on_end_arg = arg;

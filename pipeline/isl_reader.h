@@ -119,10 +119,9 @@ int isl_stream_open(struct isl_stream **out, const char *const *paths,
 int isl_stream_next(struct isl_stream *s, const struct isl_row **row,
                     struct isl_error *err);
 
-/* Call fn(arg, rows) as each input ends (after its last row, while
- * isl_stream_reader still gives its reader), with the rows it gave. */
-void isl_stream_on_end(struct isl_stream *s,
-                       void (*fn)(void *arg, uint64_t rows), void *arg);
+/* Call fn(arg) as each input ends (after its last row, while
+ * isl_stream_reader still gives its reader). */
+void isl_stream_on_end(struct isl_stream *s, void (*fn)(void *arg), void *arg);
 
 /* The reader of the input being read now (NULL before the first row). */
 struct isl_reader *isl_stream_reader(const struct isl_stream *s);
